@@ -1,0 +1,86 @@
+"""Settings for pptracker: defaults, development, testing and production.
+
+Environment variables override the defaults: ``DATABASE_URL``, ``SECRET_KEY``,
+``MAX_UPLOAD_MB``, ``SESSION_COOKIE_SECURE`` and any ``PPTRACKER_<NAME>``
+(read by ``app.config.from_prefixed_env``).
+"""
+
+import os
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    """Defaults for a local run on SQLite in ``instance/``."""
+
+    ENV_NAME = "default"
+
+    #: None means "read instance/secret_key, generating it on first start".
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    #: None means SQLite at ``instance/pptracker.sqlite``.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+
+    #: Largest accepted request body (uploads included), in megabytes.
+    MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
+
+    #: Failed sign-ins from one client within the window before it is refused.
+    SIGN_IN_MAX_FAILURES = _env_int("SIGN_IN_MAX_FAILURES", 5)
+    SIGN_IN_WINDOW_MINUTES = _env_int("SIGN_IN_WINDOW_MINUTES", 15)
+
+    #: Prefix of OC4IDS project ids, ``oc4ids-<6 chars>`` from the OC4IDS helpdesk.
+    OC4IDS_PREFIX = os.environ.get("OC4IDS_PREFIX", "oc4ids-pptrak")
+
+    PROJECTS_PER_PAGE = 20
+
+    #: Password for the demo accounts; None generates one into instance/.
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+
+class DevelopmentConfig(Config):
+    """Local development: same as the defaults, with the debugger allowed."""
+
+
+class TestingConfig(Config):
+    """The test suite: an in-memory database unless a test gives another."""
+
+    ENV_NAME = "testing"
+
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105 - never used outside tests
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105
+    # Fast hashing: the default scrypt cost makes every sign-in in a test slow.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+
+
+class ProductionConfig(Config):
+    """Production: secrets and the database come from the environment."""
+
+    ENV_NAME = "production"
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "default": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,1 @@
+"""The demo portfolio: realistic PPP projects to explore pptracker with."""

@@ -1,0 +1,52 @@
+"""``flask demo``: load the demo portfolio."""
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from pptracker.demo import services
+from pptracker.extensions import db
+
+demo_cli = AppGroup("demo", help="The demo portfolio.")
+
+
+def demo_password() -> str:
+    """Return the demo accounts' password: from config, or generated once into instance/."""
+    configured = current_app.config.get("DEMO_PASSWORD")
+    if configured:
+        return configured
+    path = Path(current_app.instance_path) / "demo-password"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
+@demo_cli.command("load")
+@click.option(
+    "--if-empty", is_flag=True, help="Load only into an empty database (what `make run` does)."
+)
+def load(if_empty: bool) -> None:
+    """Load the demo portfolio (idempotent) and print the demo sign-ins."""
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("refusing to load demo accounts into a production database")
+    password = demo_password()
+    if if_empty and not services.is_empty():
+        click.echo("The database already holds data: nothing loaded, nothing changed.")
+    else:
+        summary = services.load_demo(password)
+        db.session.commit()
+        click.echo(
+            f"Demo portfolio: {summary.users} users, {summary.parties} parties and "
+            f"{summary.projects} projects created."
+        )
+    sign_ins = services.demo_sign_ins()
+    if sign_ins:
+        click.echo(f"Demo sign-ins (password for each: {password}):")
+        for role, email in sign_ins:
+            click.echo(f"  {role:<8} {email}")

@@ -1,0 +1,52 @@
+"""Form pieces shared by every area."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for POST buttons (publish, delete)."""
+
+
+class VersionField(HiddenField):
+    """The record version the form was opened at, for optimistic locking."""
+
+    def __init__(self, **kwargs):
+        super().__init__("Version", **kwargs)
+
+
+def blank_to_none(value):
+    """Filter: an empty string from a form means "no value"."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def attach_error(form, error) -> None:
+    """Show a service's ``DomainError`` beside its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def show_conflict(form, record, error) -> None:
+    """Keep the user's edits after a version conflict and show what changed.
+
+    The form keeps what the user typed; each field whose saved value is now
+    different gets a note with that value, and the version moves to the
+    current one, so saving again is a deliberate choice. Nothing is lost.
+    """
+    form.form_errors.append(error.message)
+    for name, field in form._fields.items():
+        if name in ("version", "csrf_token", "password") or not hasattr(record, name):
+            continue
+        current = getattr(record, name)
+        current = getattr(current, "value", current)  # enums
+        if current != field.data and not (current in (None, "") and field.data in (None, "")):
+            field.conflict_note = (
+                f"Now saved as: {current if current not in (None, '') else '(empty)'}"
+            )
+    form.version.data = record.version

@@ -1,0 +1,1 @@
+"""Projects: the PPP project registry, its parties and its managers."""

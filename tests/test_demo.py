@@ -1,0 +1,63 @@
+"""The demo portfolio loads once, through the services, and signs in."""
+
+import sqlalchemy as sa
+
+from pptracker.auth.models import User
+from pptracker.extensions import db
+from pptracker.projects.models import Party, Project
+
+
+def _counts(app):
+    with app.app_context():
+        return tuple(
+            db.session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (User, Party, Project)
+        )
+
+
+def test_demo_load_is_idempotent(runner, app):
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "4 users, 23 parties and 12 projects created" in first.output
+    assert "admin@example.org" in first.output and "demo-password-for-tests" in first.output
+    counts = _counts(app)
+    second = runner.invoke(args=["demo", "load"])
+    assert "0 users, 0 parties and 0 projects created" in second.output
+    assert _counts(app) == counts
+    with app.app_context():
+        published = db.session.scalar(sa.select(sa.func.count()).where(Project.published))
+        currencies = set(db.session.scalars(sa.select(Project.currency)))
+        sectors = set(db.session.scalars(sa.select(Project.sector)))
+    assert 0 < published < counts[2]
+    assert len(currencies) >= 4 and len(sectors) >= 8
+
+
+def test_demo_load_if_empty_leaves_existing_data_alone(runner, app, make_project):
+    make_project()
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert "nothing loaded" in result.output
+    assert _counts(app)[2] == 1
+
+
+def test_demo_users_can_sign_in(runner, client, app):
+    runner.invoke(args=["demo", "load"])
+    for email in ("admin@example.org", "manager@example.org", "auditor@example.org"):
+        response = client.post(
+            "/login", data={"email": email, "password": app.config["DEMO_PASSWORD"]}
+        )
+        assert response.status_code == 302, email
+        client.post("/logout")
+    manager_page = None
+    client.post(
+        "/login", data={"email": "manager@example.org", "password": app.config["DEMO_PASSWORD"]}
+    )
+    manager_page = client.get("/manage/projects/?mine=1").get_data(as_text=True)
+    assert "Coastal Expressway Toll Road" in manager_page
+    assert "Bayport Container Terminal" not in manager_page
+
+
+def test_home_shows_only_published_demo_projects(runner, client):
+    runner.invoke(args=["demo", "load"])
+    home = client.get("/").get_data(as_text=True)
+    assert "Coastal Expressway Toll Road" in home
+    assert "Epirus Highland Wind Park" not in home  # not published
