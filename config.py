@@ -31,6 +31,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
 
+    #: Key of the audit chain's HMAC; None means "read instance/audit_key,
+    #: generating it on first use". Keep it out of the database and backups of it.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY")
+
     #: Largest accepted request body (uploads included), in megabytes.
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
 
@@ -64,6 +68,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105
+    AUDIT_KEY = "test-audit-key-not-secret"
     # Fast hashing: the default scrypt cost makes every sign-in in a test slow.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 

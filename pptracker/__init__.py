@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from pptracker import formatting
+from pptracker.audit import capture
 from pptracker.database import import_models
 from pptracker.extensions import bootstrap, csrf, db, login_manager, migrate
 
@@ -55,9 +56,13 @@ def create_app(
 def _finish_config(app: Flask, *, production: bool) -> None:
     """Fill in what depends on the instance folder, and refuse unsafe settings."""
     if production:
-        missing = [k for k in ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI") if not app.config.get(k)]
+        names = {
+            "SECRET_KEY": "SECRET_KEY",
+            "SQLALCHEMY_DATABASE_URI": "DATABASE_URL",
+            "AUDIT_KEY": "AUDIT_KEY",
+        }
+        missing = [k for k in names if not app.config.get(k)]
         if missing:
-            names = {"SECRET_KEY": "SECRET_KEY", "SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
             raise RuntimeError(
                 "production needs these environment variables: "
                 + ", ".join(names[k] for k in missing)
@@ -97,6 +102,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions to ``app`` and load every model."""
     import_models()
+    capture.install()
     db.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     csrf.init_app(app)
@@ -113,13 +119,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every area's blueprint."""
+    from pptracker.audit.views import bp as audit_bp
     from pptracker.auth.views import admin_bp
     from pptracker.auth.views import bp as auth_bp
     from pptracker.main import bp as main_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, projects_bp, parties_bp):
+    for blueprint in (main_bp, auth_bp, admin_bp, projects_bp, parties_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
@@ -132,10 +139,11 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add the ``flask`` sub-commands of every area."""
+    from pptracker.audit.cli import audit_cli
     from pptracker.auth.cli import users_cli
     from pptracker.demo.cli import demo_cli
 
-    for group in (users_cli, demo_cli):
+    for group in (users_cli, demo_cli, audit_cli):
         app.cli.add_command(group)
 
 
@@ -164,11 +172,22 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Deny routes that name no permission; add security headers."""
+    from flask_login import current_user
+
     from pptracker.permissions import enforce_route_permissions
 
     @app.before_request
     def before():
         g.client_ip = request.remote_addr or "unknown"
+        # Set on every request: a test holding an app context open shares the
+        # session (and its info) between requests.
+        user = current_user if current_user.is_authenticated else None
+        capture.set_actor(
+            db.session,
+            capture.Actor(
+                user.id if user else None, user.email if user else "anonymous", g.client_ip
+            ),
+        )
         enforce_route_permissions()
 
     @app.after_request

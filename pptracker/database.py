@@ -19,6 +19,7 @@ NAMING_CONVENTION = {
 MODEL_MODULES = (
     "pptracker.auth.models",
     "pptracker.projects.models",
+    "pptracker.audit.models",
 )
 
 
@@ -105,6 +106,19 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime(), Decimal: Money()},
     )
+
+
+class Audited:
+    """Marks a model whose every create, update and delete is audited.
+
+    ``audit/capture.py`` records the changes at flush. A model that is not
+    audited must say why in ``__audit_exempt__`` (a test checks every one).
+    """
+
+    #: Columns left out of the recorded diff (bookkeeping, not facts).
+    __audit_ignore__: frozenset[str] = frozenset({"id", "updated_at", "created_at", "version"})
+    #: Columns whose values are never written to the log, only that they changed.
+    __audit_redact__: frozenset[str] = frozenset()
 
 
 class TimestampMixin:

@@ -32,6 +32,14 @@ class Action(StrEnum):
     DELETE_PARTY = "party.delete"
     MANAGE_USERS = "user.manage"
     VIEW_ACCOUNT = "account.view"
+    VIEW_AUDIT_LOG = "audit.view"
+    EXPORT_AUDIT_LOG = "audit.export"
+    VERIFY_AUDIT = "audit.verify"
+    VIEW_HISTORY = "history.view"
+    VIEW_FINDINGS = "finding.view"
+    RAISE_FINDING = "finding.raise"
+    ANSWER_FINDING = "finding.answer"
+    CLOSE_FINDING = "finding.close"
 
 
 #: What anyone, signed in or not, may do.
@@ -42,10 +50,32 @@ _STAFF = PUBLIC_GRANTS | {Action.LIST_PROJECTS, Action.VIEW_PARTIES, Action.VIEW
 #: What each role may do, before object rules. Anything absent is refused.
 ROLE_GRANTS: dict[Role, frozenset[Action]] = {
     Role.MANAGER: frozenset(
-        _STAFF | {Action.CREATE_PROJECT, Action.EDIT_PROJECT, Action.EDIT_PARTY}
+        _STAFF
+        | {
+            Action.CREATE_PROJECT,
+            Action.EDIT_PROJECT,
+            Action.EDIT_PARTY,
+            Action.VIEW_HISTORY,
+            Action.VIEW_FINDINGS,
+            Action.ANSWER_FINDING,
+        }
     ),
-    Role.AUDITOR: frozenset(_STAFF | {Action.VIEW_UNPUBLISHED}),
-    Role.ADMIN: frozenset(Action),
+    Role.AUDITOR: frozenset(
+        _STAFF
+        | {
+            Action.VIEW_UNPUBLISHED,
+            Action.VIEW_AUDIT_LOG,
+            Action.EXPORT_AUDIT_LOG,
+            Action.VERIFY_AUDIT,
+            Action.VIEW_HISTORY,
+            Action.VIEW_FINDINGS,
+            Action.RAISE_FINDING,
+            Action.CLOSE_FINDING,
+        }
+    ),
+    # Admins manage, they do not audit: raising and closing findings is the
+    # auditors' independent judgement.
+    Role.ADMIN: frozenset(Action) - {Action.RAISE_FINDING, Action.CLOSE_FINDING},
 }
 
 
@@ -61,10 +91,23 @@ def _may_view_project(user, project) -> bool:
     return can(user, Action.VIEW_UNPUBLISHED) or _assigned(user, project)
 
 
-#: Rules about a particular object, applied after the role grant.
+def _manages(user, project) -> bool:
+    return user.role != Role.MANAGER or _assigned(user, project)
+
+
+def _project_of(obj):
+    # Findings (and later records) belong to a project; projects are their own.
+    return getattr(obj, "project", None) or obj
+
+
+#: Rules about a particular object, applied after the role grant. Managers
+#: act only on, and see the history and findings only of, their projects.
 OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.VIEW_PROJECT: _may_view_project,
     Action.EDIT_PROJECT: lambda user, project: user.role == Role.ADMIN or _assigned(user, project),
+    Action.VIEW_HISTORY: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.VIEW_FINDINGS: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.ANSWER_FINDING: lambda user, obj: _manages(user, _project_of(obj)),
 }
 
 

@@ -47,8 +47,18 @@ def postgres_url():
 
 
 def _truncate_all() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    from pptracker.audit.models import GENESIS_HASH
+
+    tables = ", ".join(
+        f'"{t.name}"' for t in db.metadata.sorted_tables if t.name != "audit_chain_head"
+    )
+    # The audit table refuses TRUNCATE by trigger; replica mode skips triggers
+    # for this transaction only (the test database's owner may do that).
+    db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.execute(
+        sa.text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH}
+    )
     db.session.commit()
 
 
@@ -183,6 +193,27 @@ def make_project(app, make_party):
             db.session.commit()
             project = _detached(project)
             return project
+
+    return make
+
+
+@pytest.fixture
+def make_finding(app, make_user):
+    """Raise a finding on a project (by code) as a fresh auditor; returns it detached."""
+
+    def make(code, *, title="Payments ahead of progress", severity="high"):
+        from pptracker.audit.services import FindingData, raise_finding
+        from pptracker.projects.queries import get_project
+
+        auditor = make_user(Role.AUDITOR)
+        with app.app_context():
+            finding = raise_finding(
+                get_project(code),
+                FindingData(title=title, description="Details.", severity=severity),
+                auditor=auditor,
+            )
+            db.session.commit()
+            return _detached(finding)
 
     return make
 

@@ -18,11 +18,11 @@ def _counts(app):
 def test_demo_load_is_idempotent(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    assert "4 users, 23 parties and 12 projects created" in first.output
+    assert "4 users, 23 parties, 12 projects and 3 findings created" in first.output
     assert "admin@example.org" in first.output and "demo-password-for-tests" in first.output
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
-    assert "0 users, 0 parties and 0 projects created" in second.output
+    assert "0 users, 0 parties, 0 projects and 0 findings created" in second.output
     assert _counts(app) == counts
     with app.app_context():
         published = db.session.scalar(sa.select(sa.func.count()).where(Project.published))

@@ -37,7 +37,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         SECRET_KEY = None
         SQLALCHEMY_DATABASE_URI = "postgresql://db/pptracker"
 
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    with pytest.raises(RuntimeError, match="SECRET_KEY, AUDIT_KEY"):
         create_app(Prod)
 
 
@@ -46,6 +46,7 @@ def test_production_cookies_are_secure():
 
     class Prod(ProductionConfig):
         SECRET_KEY = "x" * 64
+        AUDIT_KEY = "y" * 64
         SQLALCHEMY_DATABASE_URI = "postgresql://db/pptracker"
 
     app = create_app(Prod)

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pptracker.database import Base, TimestampMixin, VersionedMixin, utcnow
+from pptracker.database import Audited, Base, TimestampMixin, VersionedMixin, utcnow
 from pptracker.enums import enum_column
 from pptracker.extensions import db, login_manager
 
@@ -22,10 +22,12 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
-class User(UserMixin, TimestampMixin, VersionedMixin, Base):
+class User(UserMixin, Audited, TimestampMixin, VersionedMixin, Base):
     """Someone who signs in: an admin, a project manager or an auditor."""
 
     __tablename__ = "users"
+    __audit_ignore__ = Audited.__audit_ignore__ | {"last_sign_in_at"}
+    __audit_redact__ = frozenset({"password_hash"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stored lower-cased, so uniqueness is case-insensitive on every engine.
@@ -58,6 +60,7 @@ class SignInAttempt(Base):
     """One attempt to sign in, kept to slow down password guessing."""
 
     __tablename__ = "sign_in_attempts"
+    __audit_exempt__ = "throttling data; each sign-in and failure is an explicit audit event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_ip: Mapped[str] = mapped_column(sa.String(45), index=True)

@@ -8,6 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pptracker.audit.capture import Actor
+from pptracker.audit.services import record
 from pptracker.auth.models import Role, SignInAttempt, User
 from pptracker.database import utcnow
 from pptracker.errors import DomainError
@@ -113,6 +115,19 @@ def update_user(user: User, data: UserData, *, actor: User) -> User:
     if data.password:
         check_password_strength(data.password)
         user.set_password(data.password)
+    if role != user.role:
+        record(
+            "role_change",
+            entity=user,
+            changes={"role": [user.role, role]},
+            summary=f"Role of {email} changed from {user.role.value} to {role.value}",
+        )
+    if active != user.active:
+        record(
+            "user.activate" if active else "user.deactivate",
+            entity=user,
+            summary=f"{email} {'reactivated' if active else 'deactivated'}",
+        )
     user.email, user.name, user.role, user.active = email, data.name.strip(), role, active
     db.session.flush()
     return user
@@ -131,7 +146,7 @@ def _failures_since(client_ip: str) -> tuple[int, timedelta]:
     return count, window
 
 
-def check_throttle(client_ip: str) -> None:
+def check_throttle(client_ip: str, email: str = "") -> None:
     """Refuse a client that failed too often within the window.
 
     :raises SignInThrottled: with the number of minutes to wait.
@@ -139,6 +154,12 @@ def check_throttle(client_ip: str) -> None:
     failures, window = _failures_since(client_ip)
     if failures >= current_app.config["SIGN_IN_MAX_FAILURES"]:
         minutes = int(window.total_seconds() // 60)
+        record(
+            "sign_in_throttled",
+            entity_type="User",
+            actor=Actor(None, "anonymous", client_ip),
+            summary=f"Sign-in for {email[:200]} refused: {failures} recent failures",
+        )
         raise SignInThrottled(
             "Too many failed sign-ins from your connection. "
             f"Please wait {minutes} minutes and try again."
@@ -164,8 +185,8 @@ def authenticate(email: str, password: str, client_ip: str) -> User:
     :raises SignInRefused: for an unknown email, a wrong password or an
         inactive account, with the same message for each.
     """
-    check_throttle(client_ip)
     email = normalize_email(email)
+    check_throttle(client_ip, email)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         check_password_hash(_dummy_hash(), password)
@@ -174,8 +195,26 @@ def authenticate(email: str, password: str, client_ip: str) -> User:
         ok = user.check_password(password) and user.active
     db.session.add(SignInAttempt(client_ip=client_ip, email=email[:254], succeeded=ok))
     if not ok:
+        record(
+            "sign_in_failed",
+            entity_type="User",
+            entity_id=user.id if user else None,
+            actor=Actor(None, "anonymous", client_ip),
+            summary=f"Failed sign-in for {email[:200]}",
+        )
         db.session.flush()
         raise SignInRefused("Wrong email or password, or the account is inactive.")
     user.last_sign_in_at = utcnow()
+    record(
+        "sign_in",
+        entity=user,
+        actor=Actor(user.id, user.email, client_ip),
+        summary=f"{user.email} signed in",
+    )
     db.session.flush()
     return user
+
+
+def record_sign_out(user: User) -> None:
+    """Record that ``user`` signed out."""
+    record("sign_out", entity=user, summary=f"{user.email} signed out")

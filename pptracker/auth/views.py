@@ -62,6 +62,8 @@ def logout():
     """Sign out (a POST, so another site cannot sign you out with a link)."""
     form = EmptyForm()
     if form.validate_on_submit() and current_user.is_authenticated:
+        services.record_sign_out(current_user)
+        db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
@@ -116,6 +118,30 @@ def edit_user(user_id: int):
             flash(f"User {user.email} saved.", "success")
             return redirect(url_for("admin.users"))
     return _render_user_form(form, user)
+
+
+@admin_bp.route("/users/<int:user_id>/history")
+@permission_required(Action.VIEW_AUDIT_LOG)
+def user_history(user_id: int):
+    """Show every audit event about an account (changes, sign-ins, roles)."""
+    from pptracker.audit import queries as audit_queries
+
+    user = db.get_or_404(User, user_id)
+    page = audit_queries.event_page(
+        audit_queries.filtered_events(
+            audit_queries.AuditFilters(entity_type="User", entity_id=user.id)
+        ),
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+    )
+    return render_template(
+        "audit/history.html", subject=f"{user.name} ({user.email})", page=page, tabs=None
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 def _render_user_form(form, user, status=None):

@@ -42,8 +42,8 @@ def load(if_empty: bool) -> None:
         summary = services.load_demo(password)
         db.session.commit()
         click.echo(
-            f"Demo portfolio: {summary.users} users, {summary.parties} parties and "
-            f"{summary.projects} projects created."
+            f"Demo portfolio: {summary.users} users, {summary.parties} parties, "
+            f"{summary.projects} projects and {summary.findings} findings created."
         )
     sign_ins = services.demo_sign_ins()
     if sign_ins:

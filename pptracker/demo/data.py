@@ -340,3 +340,35 @@ DESCRIPTIONS = {
         "Modern, safe hospital capacity for a population of 900,000.",
     ),
 }
+
+# project code, title, description, severity, managers' answer, auditor's closing note
+FINDINGS = [
+    (
+        "coastal-toll-road",
+        "Toll revenue share not reconciled for 2024",
+        "The concession agreement (clause 18.3) gives the grantor 12% of toll revenue above the "
+        "base case. No revenue-share payment or reconciliation for 2024 is on record.",
+        "high",
+        "The 2024 reconciliation is with the independent engineer; the payment certificate will "
+        "be uploaded once signed.",
+        None,
+    ),
+    (
+        "northgate-hospital",
+        "Completion certificate missing for Block B",
+        "Availability payments for Block B started in March, but no completion certificate from "
+        "the independent tester is on file.",
+        "medium",
+        None,
+        None,
+    ),
+    (
+        "lakeside-water-treatment",
+        "Budget approval document not published",
+        "The approval of the expansion budget is referred to but the approval document itself "
+        "is not among the project's documents.",
+        "low",
+        "Uploaded the council resolution approving the budget.",
+        "Document checked against the council minutes; finding closed.",
+    ),
+]

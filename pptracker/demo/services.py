@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from pptracker.audit import services as audit_services
+from pptracker.audit.models import Finding, Severity
 from pptracker.auth import services as auth_services
 from pptracker.auth.models import User
 from pptracker.demo import data
@@ -19,6 +21,7 @@ class LoadSummary:
     users: int = 0
     parties: int = 0
     projects: int = 0
+    findings: int = 0
 
 
 def is_empty() -> bool:
@@ -124,4 +127,27 @@ def load_demo(password: str) -> LoadSummary:
         if published:
             project_services.set_published(project, True)
         summary.projects += 1
+    summary.findings = _load_findings(users)
     return summary
+
+
+def _load_findings(users) -> int:
+    """Raise the demo findings once, and walk some of them through answer and close."""
+    if db.session.scalar(sa.select(sa.exists().where(Finding.id.isnot(None)))):
+        return 0
+    auditor = users["auditor@example.org"]
+    created = 0
+    for code, title, description, severity, answer, close in data.FINDINGS:
+        project = db.session.scalar(sa.select(Project).where(Project.code == code))
+        finding = audit_services.raise_finding(
+            project,
+            audit_services.FindingData(title, description, Severity(severity)),
+            auditor=auditor,
+        )
+        if answer:
+            manager = project.managers[0]
+            audit_services.answer_finding(finding, answer, manager=manager)
+        if close:
+            audit_services.close_finding(finding, close, auditor=auditor)
+        created += 1
+    return created

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pptracker.database import Base, SoftDeleteMixin, TimestampMixin, VersionedMixin
+from pptracker.database import Audited, Base, SoftDeleteMixin, TimestampMixin, VersionedMixin
 
 #: Which users manage which projects.
 project_managers = sa.Table(
@@ -17,7 +17,7 @@ project_managers = sa.Table(
 )
 
 
-class Party(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+class Party(Audited, TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     """An organisation taking part in projects (OC4IDS ``Organization``)."""
 
     __tablename__ = "parties"
@@ -44,7 +44,7 @@ class Party(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
         return f"<Party id={self.id} name={self.name!r}>"
 
 
-class Project(TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+class Project(Audited, TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
     """A public-private partnership: one infrastructure project."""
 
     __tablename__ = "projects"

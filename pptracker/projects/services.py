@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from pptracker import codelists
+from pptracker.audit.services import record
 from pptracker.auth.models import Role, User
 from pptracker.database import utcnow
 from pptracker.errors import DomainError
@@ -210,6 +211,12 @@ def delete_project(project: Project) -> None:
 
 def set_published(project: Project, published: bool) -> Project:
     """Publish a project on the public site, or take it off."""
+    if project.published != published:
+        record(
+            "publish" if published else "unpublish",
+            entity=project,
+            summary=f"{'Published' if published else 'Unpublished'} project {project.code}",
+        )
     project.published = published
     project.published_at = utcnow() if published else None
     db.session.flush()
@@ -227,6 +234,15 @@ def assign_managers(project: Project, user_ids: list[int]) -> Project:
     bad = [u for u in users if u.role != Role.MANAGER or not u.active]
     if bad or len(users) != len(set(user_ids)):
         raise DomainError("Only active managers can be assigned to a project.", field="managers")
+    before = sorted(u.email for u in project.managers)
+    after = sorted(u.email for u in users)
+    if before != after:
+        record(
+            "assign_managers",
+            entity=project,
+            changes={"managers": [before, after]},
+            summary=f"Managers of {project.code}: {', '.join(after) or 'none'}",
+        )
     project.managers = sorted(users, key=lambda u: u.name)
     db.session.flush()
     return project

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from pptracker import codelists
+from pptracker.audit import queries as audit_queries
 from pptracker.auth.queries import managers as manager_candidates
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
@@ -93,9 +94,61 @@ def detail(code: str):
         assign_form.managers.choices = {
             u.id: f"{u.name} ({u.email})" for u in db.session.scalars(manager_candidates())
         }
-    return render_template(
-        "projects/detail.html", project=project, assign_form=assign_form, button_form=EmptyForm()
+    counts = (
+        audit_queries.finding_counts(project.id)
+        if can(current_user, Action.VIEW_FINDINGS, project)
+        else None
     )
+    return render_template(
+        "projects/detail.html",
+        project=project,
+        assign_form=assign_form,
+        button_form=EmptyForm(),
+        finding_counts=counts,
+    )
+
+
+@bp.route("/<code>/history")
+@permission_required(Action.VIEW_HISTORY)
+def history(code: str):
+    """Show every audit event of the project and its records."""
+    project = _load_project(code)
+    require(Action.VIEW_HISTORY, project)
+    page = audit_queries.event_page(
+        audit_queries.filtered_events(audit_queries.AuditFilters(project=project.code)),
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+    )
+    return render_template(
+        "audit/history.html",
+        subject=project.title,
+        page=page,
+        tabs="projects/_tabs.html",
+        project=project,
+        project_scope=True,
+    )
+
+
+@bp.route("/<code>/findings")
+@permission_required(Action.VIEW_FINDINGS)
+def findings(code: str):
+    """List the findings raised on the project."""
+    project = _load_project(code)
+    require(Action.VIEW_FINDINGS, project)
+    rows = db.session.scalars(
+        audit_queries.finding_list(audit_queries.FindingFilters(), project_ids=[project.id])
+    ).all()
+    return render_template(
+        "projects/findings.html",
+        project=project,
+        findings=rows,
+        counts=audit_queries.finding_counts(project.id),
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -226,6 +279,21 @@ def party_detail(party_id: int):
         roles=codelists.party_roles(),
         button_form=EmptyForm(),
     )
+
+
+@parties_bp.route("/<int:party_id>/history", endpoint="history")
+@permission_required(Action.VIEW_AUDIT_LOG)
+def party_history(party_id: int):
+    """Show every audit event of a party."""
+    party = _load_party(party_id)
+    page = audit_queries.event_page(
+        audit_queries.filtered_events(
+            audit_queries.AuditFilters(entity_type="Party", entity_id=party.id)
+        ),
+        before=_int_arg("before"),
+        after=_int_arg("after"),
+    )
+    return render_template("audit/history.html", subject=party.name, page=page, tabs=None)
 
 
 @parties_bp.route("/<int:party_id>/edit", methods=["GET", "POST"], endpoint="edit")
