@@ -40,10 +40,14 @@ def postgres_url():
     url = _worker_database_url(TEST_DATABASE_URL)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
-        db.drop_all()
+        # Start from nothing: a schema left by another branch's run could clash.
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
         db.create_all()
         db.engine.dispose()
     return url
+
 
 
 def _truncate_all() -> None:
