@@ -35,6 +35,10 @@ class Config:
     #: generating it on first use". Keep it out of the database and backups of it.
     AUDIT_KEY = os.environ.get("AUDIT_KEY")
 
+    #: Where uploaded files are stored; None means ``<instance>/documents``. A
+    #: relative path is taken inside the instance folder.
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")
+
     #: Largest accepted request body (uploads included), in megabytes.
     MAX_UPLOAD_MB = _env_int("MAX_UPLOAD_MB", 25)
 

@@ -122,11 +122,22 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.audit.views import bp as audit_bp
     from pptracker.auth.views import admin_bp
     from pptracker.auth.views import bp as auth_bp
+    from pptracker.contracts.views import bp as contracts_bp
+    from pptracker.documents.views import bp as documents_bp
     from pptracker.main import bp as main_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
 
-    for blueprint in (main_bp, auth_bp, admin_bp, projects_bp, parties_bp, audit_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        admin_bp,
+        projects_bp,
+        parties_bp,
+        audit_bp,
+        contracts_bp,
+        documents_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

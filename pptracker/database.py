@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "pptracker.auth.models",
     "pptracker.projects.models",
     "pptracker.audit.models",
+    "pptracker.contracts.models",
+    "pptracker.documents.models",
 )
 
 

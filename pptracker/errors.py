@@ -2,7 +2,7 @@
 
 from flask import jsonify, render_template, request
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import Conflict, HTTPException, InternalServerError
+from werkzeug.exceptions import Conflict, HTTPException, InternalServerError, RequestEntityTooLarge
 
 from pptracker.permissions import public
 
@@ -39,6 +39,17 @@ def _render(error: HTTPException):
 def register_error_handlers(app) -> None:
     """Render every HTTP error as a friendly page; never a stack trace."""
     app.register_error_handler(HTTPException, _render)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_error):
+        # Raised while the body is parsed, often by the CSRF check before any view runs.
+        limit = int(app.config["MAX_UPLOAD_MB"])
+        return _render(
+            RequestEntityTooLarge(
+                f"The file is larger than the {limit} MB limit. Nothing was uploaded. "
+                "Go back and choose a smaller file, or split or compress it first."
+            )
+        )
 
     @app.errorhandler(StaleDataError)
     def stale(_error):

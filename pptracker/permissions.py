@@ -40,10 +40,14 @@ class Action(StrEnum):
     RAISE_FINDING = "finding.raise"
     ANSWER_FINDING = "finding.answer"
     CLOSE_FINDING = "finding.close"
+    EDIT_CONTRACTS = "contract.edit"
+    MANAGE_DOCUMENTS = "document.manage"
+    DOWNLOAD_DOCUMENT = "document.download"
+    VIEW_CONFIDENTIAL = "confidential.view"
 
 
 #: What anyone, signed in or not, may do.
-PUBLIC_GRANTS: frozenset[Action] = frozenset({Action.VIEW_PROJECT})
+PUBLIC_GRANTS: frozenset[Action] = frozenset({Action.VIEW_PROJECT, Action.DOWNLOAD_DOCUMENT})
 
 _STAFF = PUBLIC_GRANTS | {Action.LIST_PROJECTS, Action.VIEW_PARTIES, Action.VIEW_ACCOUNT}
 
@@ -58,6 +62,9 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_HISTORY,
             Action.VIEW_FINDINGS,
             Action.ANSWER_FINDING,
+            Action.EDIT_CONTRACTS,
+            Action.MANAGE_DOCUMENTS,
+            Action.VIEW_CONFIDENTIAL,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -71,6 +78,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_FINDINGS,
             Action.RAISE_FINDING,
             Action.CLOSE_FINDING,
+            Action.VIEW_CONFIDENTIAL,
         }
     ),
     # Admins manage, they do not audit: raising and closing findings is the
@@ -108,7 +116,22 @@ OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.VIEW_HISTORY: lambda user, obj: _manages(user, _project_of(obj)),
     Action.VIEW_FINDINGS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.ANSWER_FINDING: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.EDIT_CONTRACTS: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.MANAGE_DOCUMENTS: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.VIEW_CONFIDENTIAL: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.DOWNLOAD_DOCUMENT: lambda user, doc: _may_download(user, doc),
 }
+
+
+def _may_download(user, document) -> bool:
+    project = document.project
+    if document.is_deleted or project.is_deleted:
+        return False
+    if document.public and not document.confidential and project.published:
+        return True
+    if role_of(user) is None:
+        return False
+    return can(user, Action.VIEW_UNPUBLISHED) or _assigned(user, project)
 
 
 def role_of(user) -> Role | None:

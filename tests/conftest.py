@@ -49,7 +49,6 @@ def postgres_url():
     return url
 
 
-
 def _truncate_all() -> None:
     from pptracker.audit.models import GENESIS_HASH
 
@@ -67,11 +66,15 @@ def _truncate_all() -> None:
 
 
 @pytest.fixture(params=ENGINES)
-def app(request):
-    """A fresh app and an empty database, on each engine under test."""
+def app(request, tmp_path):
+    """A fresh app and an empty database, on each engine under test.
+
+    Uploaded files go to a temporary folder, never to the repository's instance/.
+    """
+    files = str(tmp_path / "documents")
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, DOCUMENTS_DIR=files)
         with app.app_context():
             _truncate_all()
         yield app
@@ -79,7 +82,7 @@ def app(request):
             db.session.remove()
             db.engine.dispose()
     else:
-        app = create_app("testing")
+        app = create_app("testing", DOCUMENTS_DIR=files)
         with app.app_context():
             db.create_all()
         yield app

@@ -18,11 +18,13 @@ def _counts(app):
 def test_demo_load_is_idempotent(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    assert "4 users, 23 parties, 12 projects and 3 findings created" in first.output
+    created = "4 users, 23 parties, 12 projects, 9 contracts, 6 documents and 3 findings created"
+    assert created in first.output
     assert "admin@example.org" in first.output and "demo-password-for-tests" in first.output
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
-    assert "0 users, 0 parties, 0 projects and 0 findings created" in second.output
+    nothing = "0 users, 0 parties, 0 projects, 0 contracts, 0 documents and 0 findings created"
+    assert nothing in second.output
     assert _counts(app) == counts
     with app.app_context():
         published = db.session.scalar(sa.select(sa.func.count()).where(Project.published))

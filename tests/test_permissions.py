@@ -18,7 +18,7 @@ def test_admin_may_do_everything_but_audit_and_the_public_only_view():
         Action.RAISE_FINDING,
         Action.CLOSE_FINDING,
     }
-    assert PUBLIC_GRANTS == {Action.VIEW_PROJECT}
+    assert PUBLIC_GRANTS == {Action.VIEW_PROJECT, Action.DOWNLOAD_DOCUMENT}
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -33,6 +33,8 @@ def test_auditors_change_no_project_data(action):
         Action.DELETE_PARTY,
         Action.MANAGE_USERS,
         Action.ANSWER_FINDING,
+        Action.EDIT_CONTRACTS,
+        Action.MANAGE_DOCUMENTS,
     }
     assert (action in ROLE_GRANTS[Role.AUDITOR]) is (action not in writes)
 
@@ -109,11 +111,51 @@ MATRIX = [
     ("POST", "/audit/findings/{other_finding}/answer", 302, 404, 403, 302),
     ("POST", "/audit/findings/{finding}/close", 302, 403, 302, 403),
     ("POST", "/audit/findings/{finding}/reopen", 302, 403, 302, 403),
+    ("GET", "/projects/{own}/contracts/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/contracts/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/contracts/{contract}", 404, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/contracts/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/contracts/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{published}/contracts/new", 302, 403, 403, 200),
+    ("GET", "/manage/projects/{own}/contracts/{contract}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/contracts/{contract}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/contracts/{contract}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/contracts/{contract}/history", 302, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/contracts/{contract}/amendments/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/contracts/{contract}/amendments/new", 302, 400, 403, 400),
+    (
+        "POST",
+        "/manage/projects/{own}/contracts/{contract}/amendments/{amendment}/confidentiality",
+        302,
+        302,
+        403,
+        302,
+    ),
+    ("GET", "/manage/projects/{own}/contracts/{contract}/risks/new", 302, 200, 403, 200),
+    ("GET", "/manage/projects/{own}/contracts/{contract}/risks/{risk}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/contracts/{contract}/risks/{risk}/delete", 302, 302, 403, 302),
+    # Fields a POST leaves out keep their saved values, so this edit saves.
+    ("POST", "/manage/projects/{own}/contracts/{contract}/risks/{risk}/edit", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/commitments/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/commitments/{commitment}/edit", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/commitments/{commitment}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/commitments/{commitment}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/documents/", 302, 200, 200, 200),
+    ("GET", "/manage/projects/{other}/documents/", 302, 404, 200, 200),
+    ("GET", "/manage/projects/{published}/documents/", 302, 200, 200, 200),
+    ("POST", "/manage/projects/{own}/documents/", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{published}/documents/", 302, 403, 403, 400),
+    ("GET", "/manage/documents/{document}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/documents/{document}/edit", 302, 400, 403, 400),
+    ("GET", "/manage/documents/{public_document}/edit", 302, 403, 403, 200),
+    ("POST", "/manage/documents/{document}/delete", 302, 302, 403, 302),
+    ("GET", "/documents/{document}/download", 404, 200, 200, 200),
+    ("GET", "/documents/{public_document}/download", 200, 200, 200, 200),
 ]
 
 
 @pytest.fixture
-def world(auth, make_user, make_project, make_party, make_finding, request):
+def world(app, auth, make_user, make_project, make_party, make_finding, request, tmp_path):
     """Sign in as the role under test and create the records the URLs name."""
     role = request.param
     user = None if role == "anonymous" else auth.make_user(role)
@@ -127,9 +169,99 @@ def world(auth, make_user, make_project, make_party, make_finding, request):
     }
     ids["finding"] = make_finding("own-project").id
     ids["other_finding"] = make_finding("other-project").id
+    ids.update(_contract_records(app, "own-project"))
+    app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
+    ids["document"] = _document(app, make_user, "own-project", "internal", public=False)
+    ids["public_document"] = _document(app, make_user, "published-project", "public", public=True)
     if user is not None:
         assert auth.login(user.email).status_code == 302
     return role, ids
+
+
+def _document(app, make_user, code, key, *, public) -> int:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from pptracker.documents.services import DocumentData, upload_document
+    from pptracker.extensions import db
+    from pptracker.projects.queries import get_project
+    from tests.documents.samples import pdf_bytes
+
+    uploader = make_user(Role.ADMIN)
+    with app.app_context():
+        document = upload_document(
+            get_project(code),
+            FileStorage(io.BytesIO(pdf_bytes(key)), filename=f"{key}.pdf"),
+            DocumentData(title=key, document_type="contractSigned", public=public),
+            uploader=uploader,
+        )
+        db.session.commit()
+        return document.id
+
+
+def _contract_records(app, code) -> dict:
+    """A contract with an amendment, a risk row and a commitment on project ``code``."""
+    from datetime import date
+    from decimal import Decimal
+
+    from pptracker.contracts import services as cs
+    from pptracker.contracts.models import (
+        Allocation,
+        AmendmentType,
+        CommitmentNature,
+        CommitmentType,
+        ContractStatus,
+        PaymentMechanism,
+    )
+    from pptracker.extensions import db
+    from pptracker.projects.queries import get_project
+
+    with app.app_context():
+        project = get_project(code)
+        contract = cs.create_contract(
+            project,
+            cs.ContractData(
+                reference="C-1",
+                title="Concession",
+                status=ContractStatus.ACTIVE,
+                payment_mechanism=PaymentMechanism.HYBRID,
+                initial_value=Decimal("100.00"),
+                currency="EUR",
+                signature_date=date(2020, 1, 1),
+            ),
+        )
+        amendment = cs.add_amendment(
+            contract,
+            cs.AmendmentData(
+                amended_on=date(2021, 1, 1),
+                type=AmendmentType.VALUE,
+                rationale="Why",
+                approved_by="Board",
+                approved_on=date(2021, 1, 1),
+                new_value=Decimal("110.00"),
+            ),
+            recorder=None,
+        )
+        risk = cs.add_risk(
+            contract, cs.RiskData(category="construction", allocation=Allocation.PRIVATE)
+        )
+        commitment = cs.add_commitment(
+            project,
+            cs.CommitmentData(
+                type=CommitmentType.GUARANTEE,
+                nature=CommitmentNature.CONTINGENT,
+                max_exposure=Decimal("5.00"),
+                currency="EUR",
+            ),
+        )
+        db.session.commit()
+        return {
+            "contract": contract.id,
+            "amendment": amendment.id,
+            "risk": risk.id,
+            "commitment": commitment.id,
+        }
 
 
 @pytest.mark.parametrize("world", ROLES, indirect=True)
@@ -159,6 +291,12 @@ def test_matrix_covers_every_route(app):
         "user": 1,
         "finding": 1,
         "other_finding": 1,
+        "contract": 1,
+        "amendment": 1,
+        "risk": 1,
+        "commitment": 1,
+        "document": 1,
+        "public_document": 1,
     }
     covered = {
         (method, adapter.match(url.format(**sample).split("?")[0], method=method)[0])

@@ -66,6 +66,23 @@ def filtered_events(filters: AuditFilters) -> sa.Select:
     return stmt.order_by(AuditEvent.seq.desc())
 
 
+def related_events(records: dict[str, list[int]]) -> sa.Select:
+    """Return the events of several records at once (a contract and its amendments …).
+
+    :param records: ``{entity type: [ids]}``.
+    """
+    conditions = [
+        sa.and_(AuditEvent.entity_type == kind, AuditEvent.entity_id.in_(ids))
+        for kind, ids in records.items()
+        if ids
+    ]
+    return (
+        sa.select(AuditEvent)
+        .where(sa.or_(*conditions) if conditions else sa.false())
+        .order_by(AuditEvent.seq.desc())
+    )
+
+
 @dataclass
 class EventPage:
     """One page of events, with keyset links (no count: constant cost on any log size)."""

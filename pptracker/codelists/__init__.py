@@ -59,3 +59,29 @@ PPP_PARTY_ROLES = {
 def party_roles() -> dict[str, str]:
     """Return every party role code with its title, OC4IDS ones first."""
     return {**codelist("partyRole"), **PPP_PARTY_ROLES}
+
+
+#: PPP risk categories (OCDS for PPPs riskCategory codes).
+RISK_CATEGORIES = {
+    "landAvailability": "Land availability and site",
+    "environmental": "Environmental and social",
+    "design": "Design",
+    "construction": "Construction",
+    "completion": "Completion (delay and cost overrun)",
+    "revenue": "Demand and revenue",
+    "otherRevenue": "Other revenue",
+    "inflationAndFx": "Inflation and exchange rate",
+    "availabilityAndQuality": "Availability and service quality",
+    "financeAvailability": "Availability of finance",
+    "refinancing": "Refinancing",
+    "changeInLaw": "Change in law",
+    "forceMajeure": "Force majeure",
+    "earlyTermination": "Early termination",
+    "compliance": "Regulatory compliance",
+}
+
+
+def contract_natures() -> dict[str, str]:
+    """Return OC4IDS contractNature codes plus ``operation``, which a PPP contract has."""
+
+    return {**codelist("contractNature"), "operation": "Operation and maintenance"}

@@ -43,7 +43,8 @@ def load(if_empty: bool) -> None:
         db.session.commit()
         click.echo(
             f"Demo portfolio: {summary.users} users, {summary.parties} parties, "
-            f"{summary.projects} projects and {summary.findings} findings created."
+            f"{summary.projects} projects, {summary.contracts} contracts, "
+            f"{summary.documents} documents and {summary.findings} findings created."
         )
     sign_ins = services.demo_sign_ins()
     if sign_ins:

@@ -22,6 +22,8 @@ class LoadSummary:
     parties: int = 0
     projects: int = 0
     findings: int = 0
+    contracts: int = 0
+    documents: int = 0
 
 
 def is_empty() -> bool:
@@ -128,7 +130,149 @@ def load_demo(password: str) -> LoadSummary:
             project_services.set_published(project, True)
         summary.projects += 1
     summary.findings = _load_findings(users)
+    summary.contracts = _load_contracts(users)
+    summary.documents = _load_documents()
     return summary
+
+
+def _demo_pdf(title: str, project_title: str) -> bytes:
+    """Return a one-page PDF standing in for a real document."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setTitle(title)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(72, 760, title)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(72, 735, project_title)
+    pdf.drawString(72, 710, "Demonstration document of the pptracker demo portfolio.")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _load_documents() -> int:
+    """Upload the demo documents once, through the same service as the upload form."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from pptracker.contracts.models import Amendment, Contract
+    from pptracker.documents.models import Document
+    from pptracker.documents.services import DocumentData, upload_document
+
+    if db.session.scalar(sa.select(sa.exists().where(Document.id.isnot(None)))):
+        return 0
+    created = 0
+    for code, reference, number, title, kind, public, secret in data.DOCUMENTS:
+        project = db.session.scalar(sa.select(Project).where(Project.code == code))
+        contract = db.session.scalar(sa.select(Contract).where(
+            Contract.project_id == project.id, Contract.reference == reference))
+        amendment = None if number is None else db.session.scalar(sa.select(Amendment).where(
+            Amendment.contract_id == contract.id, Amendment.number == number))
+        upload = FileStorage(io.BytesIO(_demo_pdf(title, project.title)),
+                             filename=f"{title.lower().replace(' ', '-')[:40]}.pdf",
+                             content_type="application/pdf")
+        upload_document(project, upload, DocumentData(
+            title=title, document_type=kind, public=public, confidential=secret is not None,
+            confidential_reason=secret), uploader=project.managers[0], contract=contract,
+            amendment=amendment)
+        created += 1
+    return created
+
+
+def _load_contracts(users) -> int:
+    """Register each demo project's contract with its amendments, risks and commitments."""
+    from pptracker.contracts import services as contract_services
+    from pptracker.contracts.models import (
+        Allocation,
+        AmendmentType,
+        CommitmentNature,
+        CommitmentType,
+        Contract,
+        ContractStatus,
+        PaymentMechanism,
+    )
+
+    created = 0
+    for code, spec in data.CONTRACTS.items():
+        project = db.session.scalar(sa.select(Project).where(Project.code == code))
+        if project is None or db.session.scalar(
+            sa.select(Contract.id).where(Contract.project_id == project.id).limit(1)
+        ):
+            continue
+        parties = {p.name: p.id for p in db.session.scalars(sa.select(Party))}
+        contract = contract_services.create_contract(
+            project,
+            contract_services.ContractData(
+                reference=spec["reference"],
+                title=spec["title"],
+                nature=spec["nature"],
+                status=ContractStatus(spec["status"]),
+                payment_mechanism=PaymentMechanism(spec["mechanism"]),
+                procurement_method=spec["method"],
+                number_of_tenderers=spec["tenderers"],
+                signature_date=spec["signed"],
+                financial_close_date=spec["close"],
+                initial_value=spec["value"],
+                currency=project.currency,
+                initial_start=spec["start"],
+                initial_end=spec["end"],
+                parties=[(parties[name], role) for name, role in spec["parties"]],
+            ),
+        )
+        manager = project.managers[0]
+        for amended_on, kind, value, end, rationale, description, approver, secret in spec[
+            "amendments"
+        ]:
+            contract_services.add_amendment(
+                contract,
+                contract_services.AmendmentData(
+                    amended_on=amended_on,
+                    type=AmendmentType(kind),
+                    rationale=rationale,
+                    description=description,
+                    approved_by=approver,
+                    approved_on=amended_on,
+                    new_value=value,
+                    new_end=end,
+                    confidential=secret is not None,
+                    confidential_reason=secret,
+                ),
+                recorder=manager,
+            )
+        for category, allocation, description, mitigation in spec["risks"]:
+            contract_services.add_risk(
+                contract,
+                contract_services.RiskData(
+                    category=category,
+                    allocation=Allocation(allocation),
+                    description=description,
+                    mitigation=mitigation,
+                ),
+            )
+        for kind, nature, exposure, description, start, end, secret in spec["commitments"]:
+            contract_services.add_commitment(
+                project,
+                contract_services.CommitmentData(
+                    type=CommitmentType(kind),
+                    nature=CommitmentNature(nature),
+                    max_exposure=exposure,
+                    currency=project.currency,
+                    description=description,
+                    contract_id=contract.id,
+                    start_date=start,
+                    end_date=end,
+                    confidential=secret is not None,
+                    confidential_reason=secret,
+                ),
+            )
+        created += 1
+    return created
 
 
 def _load_findings(users) -> int:

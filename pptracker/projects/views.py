@@ -12,6 +12,7 @@ from pptracker.forms import EmptyForm, attach_error, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects import queries, services
 from pptracker.projects.forms import AssignManagersForm, PartyForm, ProjectForm
+from pptracker.projects.loaders import visible_project_or_404
 from pptracker.services import check_version
 
 bp = Blueprint("projects", __name__, url_prefix="/manage/projects", template_folder="templates")
@@ -21,11 +22,7 @@ parties_bp = Blueprint(
 
 
 def _load_project(code: str):
-    project = queries.get_project(code)
-    if project is None:
-        abort(404)
-    require(Action.VIEW_PROJECT, project, hide=True)
-    return project
+    return visible_project_or_404(code)
 
 
 def _form_status(form) -> int:

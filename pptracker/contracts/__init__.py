@@ -1,0 +1,1 @@
+"""Contracts: the signed PPP contracts, their amendments, risks and fiscal commitments."""

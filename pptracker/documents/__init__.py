@@ -1,0 +1,1 @@
+"""Documents: contracts, amendments and evidence, stored once per SHA-256."""

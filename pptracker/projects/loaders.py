@@ -1,0 +1,19 @@
+"""Loading a project for a request: not found unless the user may see it."""
+
+from flask import abort
+
+from pptracker.permissions import Action, require
+from pptracker.projects.queries import get_project
+
+
+def visible_project_or_404(code: str):
+    """Return the live project with this code, or answer 404.
+
+    A project the user may not see is "not found" too, so its existence is
+    not revealed.
+    """
+    project = get_project(code)
+    if project is None:
+        abort(404)
+    require(Action.VIEW_PROJECT, project, hide=True)
+    return project
