@@ -125,6 +125,8 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.contracts.views import bp as contracts_bp
     from pptracker.documents.views import bp as documents_bp
     from pptracker.main import bp as main_bp
+    from pptracker.milestones.csv_views import bp as milestone_csv_bp
+    from pptracker.milestones.views import bp as milestones_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
 
@@ -137,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         contracts_bp,
         documents_bp,
+        milestones_bp,
+        milestone_csv_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "pptracker.audit.models",
     "pptracker.contracts.models",
     "pptracker.documents.models",
+    "pptracker.milestones.models",
 )
 
 

@@ -44,6 +44,10 @@ class Action(StrEnum):
     MANAGE_DOCUMENTS = "document.manage"
     DOWNLOAD_DOCUMENT = "document.download"
     VIEW_CONFIDENTIAL = "confidential.view"
+    EDIT_MILESTONES = "milestone.edit"
+    APPROVE_MILESTONE = "milestone.approve"
+    REBASELINE_MILESTONE = "milestone.rebaseline"
+    VIEW_MY_MILESTONES = "milestone.mine"
 
 
 #: What anyone, signed in or not, may do.
@@ -65,6 +69,8 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.EDIT_CONTRACTS,
             Action.MANAGE_DOCUMENTS,
             Action.VIEW_CONFIDENTIAL,
+            Action.EDIT_MILESTONES,
+            Action.VIEW_MY_MILESTONES,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -119,6 +125,7 @@ OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.EDIT_CONTRACTS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.MANAGE_DOCUMENTS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.VIEW_CONFIDENTIAL: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.EDIT_MILESTONES: lambda user, obj: _manages(user, _project_of(obj)),
     Action.DOWNLOAD_DOCUMENT: lambda user, doc: _may_download(user, doc),
 }
 

@@ -18,12 +18,18 @@ def _counts(app):
 def test_demo_load_is_idempotent(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    created = "4 users, 23 parties, 12 projects, 9 contracts, 6 documents and 3 findings created"
+    created = (
+        "4 users, 23 parties, 12 projects, 9 contracts, 32 milestones, 6 documents and "
+        "3 findings created"
+    )
     assert created in first.output
     assert "admin@example.org" in first.output and "demo-password-for-tests" in first.output
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
-    nothing = "0 users, 0 parties, 0 projects, 0 contracts, 0 documents and 0 findings created"
+    nothing = (
+        "0 users, 0 parties, 0 projects, 0 contracts, 0 milestones, 0 documents and "
+        "0 findings created"
+    )
     assert nothing in second.output
     assert _counts(app) == counts
     with app.app_context():
@@ -63,3 +69,28 @@ def test_home_shows_only_published_demo_projects(runner, client):
     home = client.get("/").get_data(as_text=True)
     assert "Coastal Expressway Toll Road" in home
     assert "Epirus Highland Wind Park" not in home  # not published
+
+
+def test_demo_milestones_cover_every_case(runner, app):
+    from pptracker.milestones.models import Milestone, MilestoneBaseline, MilestoneStatus
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        milestones = db.session.scalars(sa.select(Milestone)).all()
+        projects = set(db.session.scalars(sa.select(Project.id)))
+        rebaselined = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(MilestoneBaseline.milestone_id))).where(
+                MilestoneBaseline.reason.isnot(None)
+            )
+        )
+    assert {m.project_id for m in milestones} == projects  # every project has milestones
+    met = [m for m in milestones if m.status == MilestoneStatus.MET]
+    assert any(m.actual_date <= m.baseline_date for m in met)  # on time
+    assert any(m.actual_date > m.baseline_date for m in met)  # late
+    assert rebaselined >= 2
+    today = __import__("pptracker.database", fromlist=["today"]).today()
+    assert any(
+        m.status not in (MilestoneStatus.MET, MilestoneStatus.CANCELLED)
+        and (m.forecast_date or m.baseline_date) < today
+        for m in milestones
+    )  # overdue

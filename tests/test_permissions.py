@@ -35,6 +35,10 @@ def test_auditors_change_no_project_data(action):
         Action.ANSWER_FINDING,
         Action.EDIT_CONTRACTS,
         Action.MANAGE_DOCUMENTS,
+        Action.EDIT_MILESTONES,
+        Action.APPROVE_MILESTONE,
+        Action.REBASELINE_MILESTONE,
+        Action.VIEW_MY_MILESTONES,
     }
     assert (action in ROLE_GRANTS[Role.AUDITOR]) is (action not in writes)
 
@@ -151,6 +155,30 @@ MATRIX = [
     ("POST", "/manage/documents/{document}/delete", 302, 302, 403, 302),
     ("GET", "/documents/{document}/download", 404, 200, 200, 200),
     ("GET", "/documents/{public_document}/download", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/milestones/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/milestones/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/milestones/{milestone}", 404, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/milestones/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/milestones/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{published}/milestones/new", 302, 403, 403, 200),
+    ("GET", "/manage/projects/{own}/milestones/{milestone}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/milestones/{milestone}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/milestones/{milestone}/approve", 302, 403, 403, 302),
+    ("GET", "/manage/projects/{own}/milestones/{milestone}/rebaseline", 302, 403, 403, 200),
+    ("POST", "/manage/projects/{own}/milestones/{milestone}/rebaseline", 302, 403, 403, 400),
+    ("POST", "/manage/projects/{own}/milestones/{milestone}/cancel", 302, 302, 403, 302),
+    ("POST", "/manage/projects/{own}/milestones/{milestone}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/milestones/{milestone}/update", 302, 200, 403, 200),
+    ("POST", "/manage/milestones/{milestone}/update", 302, 400, 403, 400),
+    ("GET", "/manage/my-milestones", 302, 200, 403, 200),
+    ("GET", "/milestones/template.csv", 302, 200, 403, 200),
+    ("GET", "/projects/{own}/milestones.csv", 404, 200, 200, 200),
+    ("GET", "/projects/{other}/milestones.csv", 404, 404, 200, 200),
+    ("GET", "/projects/{published}/milestones.csv", 200, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/milestones/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/milestones/import", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{other}/milestones/import", 302, 404, 403, 200),
+    ("GET", "/manage/projects/{published}/milestones/import", 302, 403, 403, 200),
 ]
 
 
@@ -170,6 +198,7 @@ def world(app, auth, make_user, make_project, make_party, make_finding, request,
     ids["finding"] = make_finding("own-project").id
     ids["other_finding"] = make_finding("other-project").id
     ids.update(_contract_records(app, "own-project"))
+    ids["milestone"] = _milestone(app, "own-project")
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     ids["document"] = _document(app, make_user, "own-project", "internal", public=False)
     ids["public_document"] = _document(app, make_user, "published-project", "public", public=True)
@@ -198,6 +227,28 @@ def _document(app, make_user, code, key, *, public) -> int:
         )
         db.session.commit()
         return document.id
+
+
+def _milestone(app, code) -> int:
+    from datetime import date
+
+    from pptracker.extensions import db
+    from pptracker.milestones.services import MilestoneData, create_milestone
+    from pptracker.projects.queries import get_project
+
+    with app.app_context():
+        milestone = create_milestone(
+            get_project(code),
+            MilestoneData(
+                title="Financial close",
+                type="financing",
+                code="financialClose",
+                baseline_date=date(2030, 1, 1),
+            ),
+            actor=None,
+        )
+        db.session.commit()
+        return milestone.id
 
 
 def _contract_records(app, code) -> dict:
@@ -297,6 +348,7 @@ def test_matrix_covers_every_route(app):
         "commitment": 1,
         "document": 1,
         "public_document": 1,
+        "milestone": 1,
     }
     covered = {
         (method, adapter.match(url.format(**sample).split("?")[0], method=method)[0])

@@ -9,6 +9,7 @@ from pptracker.audit.models import Finding, Severity
 from pptracker.auth import services as auth_services
 from pptracker.auth.models import User
 from pptracker.demo import data
+from pptracker.demo.milestones import load_milestones
 from pptracker.extensions import db
 from pptracker.projects import services as project_services
 from pptracker.projects.models import Party, Project
@@ -24,6 +25,7 @@ class LoadSummary:
     findings: int = 0
     contracts: int = 0
     documents: int = 0
+    milestones: int = 0
 
 
 def is_empty() -> bool:
@@ -132,6 +134,7 @@ def load_demo(password: str) -> LoadSummary:
     summary.findings = _load_findings(users)
     summary.contracts = _load_contracts(users)
     summary.documents = _load_documents()
+    summary.milestones = load_milestones(users)
     return summary
 
 
@@ -170,17 +173,39 @@ def _load_documents() -> int:
     created = 0
     for code, reference, number, title, kind, public, secret in data.DOCUMENTS:
         project = db.session.scalar(sa.select(Project).where(Project.code == code))
-        contract = db.session.scalar(sa.select(Contract).where(
-            Contract.project_id == project.id, Contract.reference == reference))
-        amendment = None if number is None else db.session.scalar(sa.select(Amendment).where(
-            Amendment.contract_id == contract.id, Amendment.number == number))
-        upload = FileStorage(io.BytesIO(_demo_pdf(title, project.title)),
-                             filename=f"{title.lower().replace(' ', '-')[:40]}.pdf",
-                             content_type="application/pdf")
-        upload_document(project, upload, DocumentData(
-            title=title, document_type=kind, public=public, confidential=secret is not None,
-            confidential_reason=secret), uploader=project.managers[0], contract=contract,
-            amendment=amendment)
+        contract = db.session.scalar(
+            sa.select(Contract).where(
+                Contract.project_id == project.id, Contract.reference == reference
+            )
+        )
+        amendment = (
+            None
+            if number is None
+            else db.session.scalar(
+                sa.select(Amendment).where(
+                    Amendment.contract_id == contract.id, Amendment.number == number
+                )
+            )
+        )
+        upload = FileStorage(
+            io.BytesIO(_demo_pdf(title, project.title)),
+            filename=f"{title.lower().replace(' ', '-')[:40]}.pdf",
+            content_type="application/pdf",
+        )
+        upload_document(
+            project,
+            upload,
+            DocumentData(
+                title=title,
+                document_type=kind,
+                public=public,
+                confidential=secret is not None,
+                confidential_reason=secret,
+            ),
+            uploader=project.managers[0],
+            contract=contract,
+            amendment=amendment,
+        )
         created += 1
     return created
 

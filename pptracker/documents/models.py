@@ -21,6 +21,8 @@ class Document(Audited, ConfidentialMixin, TimestampMixin, VersionedMixin, SoftD
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)
     contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
     amendment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("amendments.id"), index=True)
+    #: Evidence for a milestone's progress.
+    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestones.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     #: OC4IDS documentType code (an open list; PPP codes allowed).
     document_type: Mapped[str] = mapped_column(sa.String(60))

@@ -59,8 +59,11 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_app(tmp_path_factory):
     """The app on a SQLite file holding the demo portfolio (one per worker)."""
     path = tmp_path_factory.mktemp("browser") / "browser.sqlite"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-                     DOCUMENTS_DIR=str(path.parent / "documents"))
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+        DOCUMENTS_DIR=str(path.parent / "documents"),
+    )
     with app.app_context():
         db.create_all()
         load_demo(app.config["DEMO_PASSWORD"])

@@ -1,0 +1,1 @@
+"""Milestones: baselines that cannot drift, progress updates, an honest timeline."""

@@ -1,0 +1,99 @@
+"""Milestone CSV pages: the template to fill in, the export, and the all-or-nothing import."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+from pptracker.audit.services import record
+from pptracker.csvutil import stream_csv
+from pptracker.disclosure import may_see_confidential
+from pptracker.extensions import db
+from pptracker.milestones import csvio
+from pptracker.permissions import Action, permission_required, require
+from pptracker.projects.loaders import visible_project_or_404
+
+bp = Blueprint("milestone_csv", __name__, template_folder="templates")
+
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+class ImportForm(FlaskForm):
+    """Upload a milestone CSV."""
+
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file to import.")],
+        description=(
+            f"UTF-8 CSV in the template's format, at most {csvio.MAX_ROWS:,} milestones "
+            f"and {csvio.MAX_BYTES // (1024 * 1024)} MB."
+        ),
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+def _attachment(body, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/milestones/template.csv")
+@permission_required(Action.EDIT_MILESTONES)
+def template():
+    """Download an import template: the header and one example row."""
+    return _attachment(csvio.template_csv(), "milestones-template.csv")
+
+
+@bp.route("/projects/<code>/milestones.csv")
+@permission_required(Action.VIEW_PROJECT)
+def export(code: str):
+    """Download a project's milestones as CSV, in the import format."""
+    project = visible_project_or_404(code)
+    include_confidential = may_see_confidential(current_user, project)
+    # Read everything before the commit below expires the loaded rows.
+    rows = list(
+        csvio.export_rows(
+            csvio.project_milestones(project), include_confidential=include_confidential
+        )
+    )
+    record(
+        "milestones.export",
+        entity=project,
+        summary=f"Exported {len(rows)} milestone{'' if len(rows) == 1 else 's'} as CSV",
+    )
+    db.session.commit()
+    body = (csvio.BOM, *stream_csv(csvio.COLUMNS, rows))
+    return _attachment(body, f"{project.code}-milestones.csv")
+
+
+@bp.route("/manage/projects/<code>/milestones/import", methods=["GET", "POST"])
+@permission_required(Action.EDIT_MILESTONES)
+def import_(code: str):
+    """Import milestones from a CSV file: every row, or none and the list of problems."""
+    project = visible_project_or_404(code)
+    require(Action.EDIT_MILESTONES, project)
+    form = ImportForm()
+    errors: list[csvio.RowError] = []
+    if form.validate_on_submit():
+        # Read one byte past the limit, so a larger file is recognised as such.
+        data = form.file.data.read(csvio.MAX_BYTES + 1)
+        result = csvio.import_milestones(project, data, actor=current_user._get_current_object())
+        if result.ok:
+            db.session.commit()
+            count = len(result.created)
+            flash(f"{count} milestone{'' if count == 1 else 's'} imported.", "success")
+            return redirect(url_for("milestones.index", code=project.code))
+        db.session.rollback()
+        errors = result.errors
+    status = 400 if errors or form.errors else 200
+    return render_template(
+        "milestones/import.html",
+        project=project,
+        form=form,
+        errors=errors,
+        columns=csvio.COLUMNS,
+        max_rows=csvio.MAX_ROWS,
+    ), status
