@@ -51,6 +51,12 @@ class Config:
 
     PROJECTS_PER_PAGE = 20
 
+    #: Red flag: payments ahead of physical progress by more than this many
+    #: percentage points (share of the budget paid minus weighted progress).
+    PAYMENTS_AHEAD_MARGIN = _env_int("PAYMENTS_AHEAD_MARGIN", 10)
+    #: Red flag: amendments raising a contract's value by more than this percentage.
+    AMENDMENT_VALUE_FLAG_PERCENT = _env_int("AMENDMENT_VALUE_FLAG_PERCENT", 15)
+
     #: Password for the demo accounts; None generates one into instance/.
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")
 

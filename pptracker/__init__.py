@@ -122,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.audit.views import bp as audit_bp
     from pptracker.auth.views import admin_bp
     from pptracker.auth.views import bp as auth_bp
+    from pptracker.budgets.spending_views import bp as spending_bp
+    from pptracker.budgets.views import bp as budgets_bp
     from pptracker.contracts.views import bp as contracts_bp
     from pptracker.documents.views import bp as documents_bp
     from pptracker.main import bp as main_bp
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
         documents_bp,
         milestones_bp,
         milestone_csv_bp,
+        budgets_bp,
+        spending_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "pptracker.contracts.models",
     "pptracker.documents.models",
     "pptracker.milestones.models",
+    "pptracker.budgets.models",
 )
 
 
@@ -96,6 +97,41 @@ class Money(sa.types.TypeDecorator):
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-2).quantize(self._CENT)
         return Decimal(value).quantize(self._CENT)
+
+    @property
+    def python_type(self):
+        return Decimal
+
+
+class ExactDecimal(sa.types.TypeDecorator):
+    """A non-money decimal (an exchange rate), exact on every engine.
+
+    PostgreSQL stores ``NUMERIC(precision, scale)``; SQLite, which would keep
+    a float, stores the decimal's text.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 8):
+        super().__init__(precision, scale)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String(self.precision + 2))
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("exact decimals must be Decimal, never float")
+        value = Decimal(value)
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(str(value))
 
     @property
     def python_type(self):

@@ -48,6 +48,8 @@ class Action(StrEnum):
     APPROVE_MILESTONE = "milestone.approve"
     REBASELINE_MILESTONE = "milestone.rebaseline"
     VIEW_MY_MILESTONES = "milestone.mine"
+    EDIT_BUDGET = "budget.edit"
+    VIEW_SPENDING = "spending.view"
 
 
 #: What anyone, signed in or not, may do.
@@ -71,6 +73,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_CONFIDENTIAL,
             Action.EDIT_MILESTONES,
             Action.VIEW_MY_MILESTONES,
+            Action.EDIT_BUDGET,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -85,6 +88,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.RAISE_FINDING,
             Action.CLOSE_FINDING,
             Action.VIEW_CONFIDENTIAL,
+            Action.VIEW_SPENDING,
         }
     ),
     # Admins manage, they do not audit: raising and closing findings is the
@@ -126,6 +130,7 @@ OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.MANAGE_DOCUMENTS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.VIEW_CONFIDENTIAL: lambda user, obj: _manages(user, _project_of(obj)),
     Action.EDIT_MILESTONES: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.EDIT_BUDGET: lambda user, obj: _manages(user, _project_of(obj)),
     Action.DOWNLOAD_DOCUMENT: lambda user, doc: _may_download(user, doc),
 }
 

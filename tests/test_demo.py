@@ -19,7 +19,7 @@ def test_demo_load_is_idempotent(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     created = (
-        "4 users, 23 parties, 12 projects, 9 contracts, 32 milestones, 6 documents and "
+        "4 users, 23 parties, 12 projects, 9 contracts, 32 milestones, 11 budgets, 6 documents and "
         "3 findings created"
     )
     assert created in first.output
@@ -27,7 +27,7 @@ def test_demo_load_is_idempotent(runner, app):
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
     nothing = (
-        "0 users, 0 parties, 0 projects, 0 contracts, 0 milestones, 0 documents and "
+        "0 users, 0 parties, 0 projects, 0 contracts, 0 milestones, 0 budgets, 0 documents and "
         "0 findings created"
     )
     assert nothing in second.output
@@ -94,3 +94,13 @@ def test_demo_milestones_cover_every_case(runner, app):
         and (m.forecast_date or m.baseline_date) < today
         for m in milestones
     )  # overdue
+
+
+def test_demo_portfolio_raises_every_red_flag(runner, app):
+    from pptracker.budgets.flags import FlagKind, portfolio_flags
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        kinds = {flag.kind for flag in portfolio_flags()}
+    # Every kind but "over the contract's value", which the demo keeps honest.
+    assert kinds >= set(FlagKind) - {FlagKind.OVER_CONTRACT_VALUE}

@@ -39,6 +39,7 @@ def test_auditors_change_no_project_data(action):
         Action.APPROVE_MILESTONE,
         Action.REBASELINE_MILESTONE,
         Action.VIEW_MY_MILESTONES,
+        Action.EDIT_BUDGET,
     }
     assert (action in ROLE_GRANTS[Role.AUDITOR]) is (action not in writes)
 
@@ -179,6 +180,26 @@ MATRIX = [
     ("POST", "/manage/projects/{own}/milestones/import", 302, 400, 403, 400),
     ("GET", "/manage/projects/{other}/milestones/import", 302, 404, 403, 200),
     ("GET", "/manage/projects/{published}/milestones/import", 302, 403, 403, 200),
+    ("GET", "/projects/{own}/budget/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/budget/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/budget/transactions", 404, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/budget/lines/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/budget/lines/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/budget/lines/{line}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/budget/lines/{line}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/budget/lines/{line}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/budget/transactions/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/budget/transactions/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/budget/transactions/{transaction}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/budget/transactions/{transaction}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/budget/transactions/{transaction}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{published}/budget/lines/new", 302, 403, 403, 200),
+    ("GET", "/audit/spending/", 302, 403, 200, 200),
+    ("GET", "/audit/spending/export.csv", 302, 403, 200, 200),
+    ("GET", "/audit/flags/", 302, 403, 200, 200),
+    ("GET", "/budget/template.csv", 302, 200, 403, 200),
+    ("GET", "/manage/projects/{own}/budget/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/budget/import", 302, 400, 403, 400),
 ]
 
 
@@ -199,6 +220,7 @@ def world(app, auth, make_user, make_project, make_party, make_finding, request,
     ids["other_finding"] = make_finding("other-project").id
     ids.update(_contract_records(app, "own-project"))
     ids["milestone"] = _milestone(app, "own-project")
+    ids.update(_budget_records(app, "own-project"))
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     ids["document"] = _document(app, make_user, "own-project", "internal", public=False)
     ids["public_document"] = _document(app, make_user, "published-project", "public", public=True)
@@ -227,6 +249,40 @@ def _document(app, make_user, code, key, *, public) -> int:
         )
         db.session.commit()
         return document.id
+
+
+def _budget_records(app, code) -> dict:
+    from datetime import date
+    from decimal import Decimal
+
+    from pptracker.budgets import services as bs
+    from pptracker.budgets.models import BudgetCategory, TransactionKind
+    from pptracker.extensions import db
+    from pptracker.projects.queries import get_project
+
+    with app.app_context():
+        project = get_project(code)
+        line = bs.create_budget_line(
+            project,
+            bs.BudgetLineData(
+                code="CAP-01",
+                name="Works",
+                category=BudgetCategory.CAPEX,
+                planned_amount=Decimal("1000.00"),
+            ),
+        )
+        tx = bs.record_transaction(
+            project,
+            bs.TransactionData(
+                kind=TransactionKind.COMMITMENT,
+                transaction_date=date(2024, 1, 1),
+                amount=Decimal("10.00"),
+                currency=project.currency,
+            ),
+            actor=None,
+        )
+        db.session.commit()
+        return {"line": line.id, "transaction": tx.id}
 
 
 def _milestone(app, code) -> int:
@@ -349,6 +405,8 @@ def test_matrix_covers_every_route(app):
         "document": 1,
         "public_document": 1,
         "milestone": 1,
+        "line": 1,
+        "transaction": 1,
     }
     covered = {
         (method, adapter.match(url.format(**sample).split("?")[0], method=method)[0])

@@ -44,8 +44,8 @@ def load(if_empty: bool) -> None:
         click.echo(
             f"Demo portfolio: {summary.users} users, {summary.parties} parties, "
             f"{summary.projects} projects, {summary.contracts} contracts, "
-            f"{summary.milestones} milestones, {summary.documents} documents and "
-            f"{summary.findings} findings created."
+            f"{summary.milestones} milestones, {summary.budgets} budgets, "
+            f"{summary.documents} documents and {summary.findings} findings created."
         )
     sign_ins = services.demo_sign_ins()
     if sign_ins:

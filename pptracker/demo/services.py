@@ -9,6 +9,7 @@ from pptracker.audit.models import Finding, Severity
 from pptracker.auth import services as auth_services
 from pptracker.auth.models import User
 from pptracker.demo import data
+from pptracker.demo.budgets import load_budgets
 from pptracker.demo.milestones import load_milestones
 from pptracker.extensions import db
 from pptracker.projects import services as project_services
@@ -26,6 +27,7 @@ class LoadSummary:
     contracts: int = 0
     documents: int = 0
     milestones: int = 0
+    budgets: int = 0
 
 
 def is_empty() -> bool:
@@ -135,6 +137,7 @@ def load_demo(password: str) -> LoadSummary:
     summary.contracts = _load_contracts(users)
     summary.documents = _load_documents()
     summary.milestones = load_milestones(users)
+    summary.budgets = load_budgets(users)
     return summary
 
 

@@ -1,0 +1,1 @@
+"""Budgets and spending: budget lines, transactions, variance, earned value, red flags."""

@@ -1,0 +1,484 @@
+"""The transaction CSV: a template to fill in, and the all-or-nothing import.
+
+Columns (any order on import)::
+
+    kind,date,amount,currency,rate,budget_line_code,contract_reference,payer,payee,
+    reference,description
+
+Text is UTF-8 (a byte-order mark is accepted); dates are ISO ``YYYY-MM-DD``;
+amounts and rates are plain decimals with a dot, without thousands separators
+or exponents, read with ``Decimal`` (never through a float). A blank currency
+is the project's. Budget lines are named by code, contracts by reference and
+parties by their exact name.
+
+An import is all or nothing: every row is checked first (cells, then the
+same rules as ``services.record_transaction``), and one invalid row means
+nothing is imported. It is built for large files (100,000 rows): the budget
+lines, contracts and parties are read once, each row is checked in memory,
+and the transactions are then added through the ORM a thousand at a time,
+so the audit trail still records each one.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from pptracker.audit.services import record
+from pptracker.budgets import services
+from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
+from pptracker.contracts.models import Contract
+from pptracker.csvutil import stream_csv
+from pptracker.errors import DomainError
+from pptracker.extensions import db
+from pptracker.projects.models import Party
+
+COLUMNS = [
+    "kind",
+    "date",
+    "amount",
+    "currency",
+    "rate",
+    "budget_line_code",
+    "contract_reference",
+    "payer",
+    "payee",
+    "reference",
+    "description",
+]
+
+#: The most transactions one file may hold.
+MAX_ROWS = 100_000
+#: The largest file accepted, in bytes (100,000 rows of about 200 bytes, and room to spare).
+MAX_BYTES = 32 * 1024 * 1024
+#: Listing more problems than this helps nobody; the rest wait for the next try.
+MAX_ERRORS = 200
+#: Transactions added to the session between two flushes.
+BATCH = 1_000
+
+BOM = "\ufeff"
+
+#: What ``csvutil.safe_cell`` puts an apostrophe before (a spreadsheet formula's start).
+_NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AMOUNT = re.compile(r"\d+(\.\d+)?")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+#: Which column a service's complaint (named by form field) belongs to.
+_COLUMN_OF_FIELD = {
+    "transaction_date": "date",
+    "budget_line_id": "budget_line_code",
+    "contract_id": "contract_reference",
+    "payer_id": "payer",
+    "payee_id": "payee",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem in the file: where (spreadsheet row and column) and what.
+
+    ``row`` counts as a spreadsheet does: the header is row 1, so the first
+    transaction is row 2. None when the problem is the file as a whole.
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What an import did: how many transactions it created, or why it created none."""
+
+    created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the file was imported (no error at all)."""
+        return not self.errors
+
+
+class _CellError(ValueError):
+    pass
+
+
+# --- the template --------------------------------------------------------------------------
+
+
+def template_csv() -> str:
+    """Return a CSV to fill in: the header and one example row that imports into any project."""
+    example = [
+        TransactionKind.PAYMENT.value,
+        "2025-03-31",
+        "125000.50",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "INV-2025-0042",
+        "Interim payment certificate 7: earthworks",
+    ]
+    return BOM + "".join(stream_csv(COLUMNS, [example]))
+
+
+# --- reading cells -----------------------------------------------------------------------------
+
+
+def _unneutralise(text: str) -> str:
+    # Exports prefix "'" to cells a spreadsheet would run as a formula; take
+    # it off again so an exported file imports as it was.
+    if text.startswith("'") and text[1:].startswith(_NEUTRALISED):
+        return text[1:]
+    return text
+
+
+_KINDS = {k.value: k for k in TransactionKind}
+
+
+def _kind(value: str) -> TransactionKind:
+    kind = _KINDS.get(value.lower())
+    if kind is None:
+        raise _CellError(
+            f"“{value}” is not a kind of transaction. Use one of: {', '.join(_KINDS)}."
+            if value
+            else "Give the kind: commitment, payment or receipt."
+        )
+    return kind
+
+
+def _date(value: str) -> date:
+    if not value:
+        raise _CellError("Give the date of the transaction, written as YYYY-MM-DD.")
+    if not _DATE.fullmatch(value):
+        raise _CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _CellError(f"“{value}” is not a real date.") from None
+
+
+def _amount(value: str) -> Decimal:
+    if not value:
+        raise _CellError("Give the amount.")
+    if not _AMOUNT.fullmatch(value):
+        raise _CellError(
+            f"“{value}” is not an amount: write digits with a dot for decimals "
+            "(e.g. 1250000.50), without currency, sign or thousands separators."
+        )
+    amount = Decimal(value)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise _CellError(f"“{value}” has more than two decimals.")
+    return amount
+
+
+def _rate(value: str) -> Decimal | None:
+    if not value:
+        return None
+    if not _AMOUNT.fullmatch(value):
+        raise _CellError(
+            f"“{value}” is not a rate: write digits with a dot for decimals (e.g. 1.08250000)."
+        )
+    return Decimal(value)
+
+
+def _currency(value: str, project_currency: str) -> str:
+    if not value:
+        return project_currency
+    if not _CURRENCY.fullmatch(value):
+        raise _CellError(f"“{value}” is not a currency code: use three letters, e.g. EUR.")
+    return value.upper()
+
+
+def _by_name(value: str, names: dict[str, list[int]], what: str) -> int | None:
+    if not value:
+        return None
+    ids = names.get(value)
+    if not ids:
+        raise _CellError(
+            f"No party is named “{value}” exactly. Use the name as shown in the list of "
+            f"parties, or leave the {what} blank."
+        )
+    if len(ids) > 1:
+        raise _CellError(
+            f"{len(ids)} parties are named “{value}”: the {what} cannot be told apart. "
+            "Rename one of them, or leave it blank and set it on the transaction's page."
+        )
+    return ids[0]
+
+
+def _line(value: str, codes: dict[str, int]) -> int | None:
+    if not value:
+        return None
+    line_id = codes.get(value.casefold())
+    if line_id is None:
+        raise _CellError(
+            f"This project has no budget line with the code “{value}”. Use a code shown on "
+            "its budget page, or leave it blank."
+        )
+    return line_id
+
+
+def _contract(value: str, references: dict[str, int]) -> int | None:
+    if not value:
+        return None
+    if value in references:
+        return references[value]
+    folded = [ref for ref in references if ref.casefold() == value.casefold()]
+    if len(folded) == 1:
+        return references[folded[0]]
+    raise _CellError(
+        f"No contract of this project has the reference “{value}”. "
+        "Leave it blank, or use the reference shown on the contract's page."
+    )
+
+
+@dataclass
+class _Lookups:
+    """What the rows name, read once per import (and held, so the session keeps them)."""
+
+    lines: dict[str, int]
+    contracts: dict[str, int]
+    parties: dict[str, list[int]]
+    #: The loaded rows themselves: the service's checks find them in the session.
+    held: list
+
+
+def _lookups(project) -> _Lookups:
+    lines = db.session.scalars(
+        sa.select(BudgetLine).where(
+            BudgetLine.project_id == project.id, BudgetLine.is_deleted.is_(False)
+        )
+    ).all()
+    contracts = db.session.scalars(
+        sa.select(Contract).where(Contract.project_id == project.id, Contract.is_deleted.is_(False))
+    ).all()
+    parties = db.session.scalars(sa.select(Party).where(Party.is_deleted.is_(False))).all()
+    by_name: dict[str, list[int]] = {}
+    for party in parties:
+        by_name.setdefault(party.name, []).append(party.id)
+    return _Lookups(
+        lines={line.code.casefold(): line.id for line in lines},
+        contracts={c.reference: c.id for c in contracts},
+        parties=by_name,
+        held=[*lines, *contracts, *parties],
+    )
+
+
+# --- the file ----------------------------------------------------------------------------------
+
+
+def _header_error(header: list[str]) -> RowError | None:
+    seen = [name.strip().lower() for name in header]
+    missing = [name for name in COLUMNS if name not in seen]
+    unknown = [name for name in seen if name not in COLUMNS]
+    doubled = sorted({name for name in seen if name in COLUMNS and seen.count(name) > 1})
+    if not (missing or unknown or doubled):
+        return None
+    problems = []
+    if missing:
+        problems.append(f"missing: {', '.join(missing)}")
+    if unknown:
+        problems.append(f"not recognised: {', '.join(n or '(blank)' for n in unknown)}")
+    if doubled:
+        problems.append(f"more than once: {', '.join(doubled)}")
+    return RowError(
+        1,
+        None,
+        "The header row (row 1) does not have the expected columns ("
+        + "; ".join(problems)
+        + "). It must name each of these once: "
+        + ",".join(COLUMNS)
+        + ". Start from the template to get it right.",
+    )
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _CellError(
+            f"The file is not UTF-8 (the first bad byte is at position {error.start}). "
+            "Save it again as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and retry."
+        ) from None
+
+
+def _capped(errors: list[RowError]) -> list[RowError]:
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    return [
+        *errors[:MAX_ERRORS],
+        RowError(None, None, f"There are more problems; only the first {MAX_ERRORS} are listed."),
+    ]
+
+
+def _parse_row(number: int, cells: list[str], width: int, index, project, lookups):
+    """Return the row as checked ``(TransactionData, project_amount)`` (None) and its problems."""
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        return None, [
+            RowError(
+                number,
+                None,
+                f"This row has {len(cells)} cells but the header names {width} columns: "
+                "is a comma in a text missing its quotes?",
+            )
+        ]
+    if len(cells) < width:
+        cells = cells + [""] * (width - len(cells))  # a short row is padded with blanks
+
+    converters = (
+        ("kind", _kind),
+        ("date", _date),
+        ("amount", _amount),
+        ("currency", lambda v: _currency(v, project.currency)),
+        ("rate", _rate),
+        ("budget_line_code", lambda v: _line(v, lookups.lines)),
+        ("contract_reference", lambda v: _contract(v, lookups.contracts)),
+        ("payer", lambda v: _by_name(v, lookups.parties, "payer")),
+        ("payee", lambda v: _by_name(v, lookups.parties, "payee")),
+        ("reference", lambda v: v or None),
+        ("description", lambda v: v),
+    )
+    values, errors = {}, []
+    for name, convert in converters:
+        try:
+            values[name] = convert(_unneutralise(cells[index[name]].strip()))
+        except _CellError as error:
+            errors.append(RowError(number, name, str(error)))
+    if errors:
+        return None, errors
+    data = services.TransactionData(
+        kind=values["kind"],
+        transaction_date=values["date"],
+        amount=values["amount"],
+        currency=values["currency"],
+        rate=values["rate"],
+        budget_line_id=values["budget_line_code"],
+        contract_id=values["contract_reference"],
+        payer_id=values["payer"],
+        payee_id=values["payee"],
+        reference=values["reference"],
+        description=values["description"],
+    )
+    # The service's own rules (plausible, not future dates; the currency and
+    # rate; the conversion), checked without writing anything: the very
+    # checks record_transaction makes before it adds a row.
+    try:
+        return services.validate_transaction(project, data), []
+    except DomainError as error:
+        column = _COLUMN_OF_FIELD.get(error.field, error.field)
+        return None, [RowError(number, column if column in COLUMNS else None, error.message)]
+
+
+def _parse(data: bytes, project) -> tuple[list, list[RowError]]:
+    """Check every row; return the checked transactions and the problems."""
+    if len(data) > MAX_BYTES:
+        return [], [
+            RowError(
+                None,
+                None,
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into "
+                "smaller files and import them one by one.",
+            )
+        ]
+    try:
+        text = _decode(data)
+    except _CellError as error:
+        return [], [RowError(None, None, str(error))]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list = []
+    errors: list[RowError] = []
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            return [], [
+                RowError(
+                    None,
+                    None,
+                    "The file is empty: start from the template, whose first "
+                    "row names the columns.",
+                )
+            ]
+        header_error = _header_error(header)
+        if header_error:
+            return [], [header_error]
+        index = {name.strip().lower(): i for i, name in enumerate(header)}
+        lookups = _lookups(project)
+        count = 0
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, e.g. at the end of the file
+            count += 1
+            if count > MAX_ROWS:
+                return [], [
+                    RowError(
+                        None,
+                        None,
+                        f"The file has more than {MAX_ROWS:,} transactions; nothing was "
+                        "imported. Split it into smaller files.",
+                    )
+                ]
+            if len(errors) >= MAX_ERRORS:
+                continue  # keep counting rows, stop checking them
+            checked, row_errors = _parse_row(number, cells, len(header), index, project, lookups)
+            errors.extend(row_errors)
+            if checked is not None:
+                rows.append(checked)
+    except csv.Error as error:
+        errors.append(
+            RowError(reader.line_num or None, None, f"The file is not valid CSV: {error}.")
+        )
+    if not rows and not errors:
+        errors.append(RowError(None, None, "The file has a header but no transactions."))
+    return rows, _capped(errors)
+
+
+def parse(data: bytes, project) -> tuple[list, list[RowError]]:
+    """Read a transaction CSV for ``project`` and check every row, changing nothing.
+
+    :return: the checked ``(TransactionData, project_amount)`` pairs, in file
+        order, and the problems found (rows counted as in a spreadsheet).
+    """
+    return _parse(data, project)
+
+
+def import_transactions(project, data: bytes, *, actor) -> ImportResult:
+    """Record the transactions a CSV file describes: all of them, or none.
+
+    Every row is checked first; if any is invalid nothing is written. Then the
+    transactions are added through the ORM, flushed a thousand at a time (the
+    audit trail records each one as it would through the service). No
+    savepoints: on any error the caller rolls back. Flushes, never commits.
+
+    :param data: the uploaded file's bytes.
+    :param actor: the user importing (the audit trail takes it from the session).
+    :return: how many were created, or the problems (and nothing created).
+    """
+    if project.is_deleted:
+        return ImportResult(errors=[RowError(None, None, "This project has been deleted.")])
+    rows, errors = _parse(data, project)
+    if errors:
+        return ImportResult(errors=errors)
+    count = len(rows)
+    for start in range(0, count, BATCH):
+        chunk = rows[start : start + BATCH]
+        db.session.add_all(
+            Transaction(project_id=project.id, project_amount=project_amount, **vars(checked))
+            for checked, project_amount in chunk
+        )
+        db.session.flush()
+    record(
+        "budgets.import",
+        entity=project,
+        summary=f"Imported {count} transaction{'' if count == 1 else 's'} from a CSV file",
+        changes={"rows": count},
+    )
+    return ImportResult(created=count)

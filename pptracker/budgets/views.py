@@ -1,0 +1,248 @@
+"""Budget pages: variance and earned value for everyone who sees the project, edited by its
+managers."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pptracker.budgets import queries, services
+from pptracker.budgets.forms import CATEGORIES, KIND_LABELS, BudgetLineForm, TransactionForm
+from pptracker.contracts.queries import contracts_of
+from pptracker.database import today
+from pptracker.errors import ConflictError, DomainError
+from pptracker.extensions import db
+from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.milestones.queries import milestones_of
+from pptracker.permissions import Action, can, permission_required, require
+from pptracker.projects.loaders import visible_project_or_404
+from pptracker.projects.queries import live_parties
+from pptracker.services import check_version
+
+bp = Blueprint("budgets", __name__, template_folder="templates")
+
+MANAGE = "/manage/projects/<code>/budget"
+TRANSACTIONS_PER_PAGE = 50
+
+
+def _status(form) -> int:
+    return 400 if form.errors or form.form_errors else 200
+
+
+def _load_editable(code: str):
+    project = visible_project_or_404(code)
+    require(Action.EDIT_BUDGET, project)
+    return project
+
+
+def _load_line(project, line_id: int):
+    line = queries.get_line(project.id, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+def _load_transaction(project, tx_id: int):
+    tx = queries.get_transaction(project.id, tx_id)
+    if tx is None:
+        abort(404)
+    return tx
+
+
+def _check_button() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+def _parties():
+    return db.session.scalars(live_parties()).all()
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<code>/budget/")
+@permission_required(Action.VIEW_PROJECT)
+def index(code: str):
+    """Show a project's budget lines with their variance, the totals and earned value."""
+    project = visible_project_or_404(code)
+    return render_template(
+        "budgets/index.html",
+        project=project,
+        variance=queries.variance(project),
+        ev=queries.earned_value(project, today=today()),
+        categories=CATEGORIES,
+        can_edit=can(current_user, Action.EDIT_BUDGET, project),
+        button_form=EmptyForm(),
+    )
+
+
+@bp.route("/projects/<code>/budget/transactions")
+@permission_required(Action.VIEW_PROJECT)
+def transactions(code: str):
+    """List a project's transactions, newest first, a page at a time."""
+    project = visible_project_or_404(code)
+    page = db.paginate(
+        queries.transactions_of(project.id), per_page=TRANSACTIONS_PER_PAGE, error_out=False
+    )
+    return render_template(
+        "budgets/transactions.html",
+        project=project,
+        page=page,
+        kinds=KIND_LABELS,
+        can_edit=can(current_user, Action.EDIT_BUDGET, project),
+        button_form=EmptyForm(),
+    )
+
+
+# --- budget lines -------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/lines/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_BUDGET)
+def new_line(code: str):
+    """Add a line to the project's budget."""
+    project = _load_editable(code)
+    form = BudgetLineForm(parties=_parties())
+    if form.validate_on_submit():
+        try:
+            line = services.create_budget_line(project, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Budget line {line.code} added.", "success")
+            return redirect(url_for("budgets.index", code=code))
+    return render_template(
+        "budgets/line_form.html", form=form, project=project, line=None
+    ), _status(form)
+
+
+@bp.route(f"{MANAGE}/lines/<int:line_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_BUDGET)
+def edit_line(code: str, line_id: int):
+    """Edit a budget line."""
+    project = _load_editable(code)
+    line = _load_line(project, line_id)
+    form = BudgetLineForm(obj=line, parties=_parties())
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(line, form.version.data)
+            services.update_budget_line(line, form.to_data())
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, line, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Budget line {line.code} saved.", "success")
+            return redirect(url_for("budgets.index", code=code))
+    return (
+        render_template("budgets/line_form.html", form=form, project=project, line=line),
+        status or _status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/lines/<int:line_id>/delete")
+@permission_required(Action.EDIT_BUDGET)
+def delete_line(code: str, line_id: int):
+    """Delete a budget line entered by mistake (refused while transactions use it)."""
+    project = _load_editable(code)
+    line = _load_line(project, line_id)
+    _check_button()
+    try:
+        services.delete_budget_line(line)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"Budget line {line.code} deleted. Its history is kept.", "success")
+    return redirect(url_for("budgets.index", code=code))
+
+
+# --- transactions -------------------------------------------------------------------------
+
+
+def _transaction_form(project, **kwargs) -> TransactionForm:
+    return TransactionForm(
+        lines=queries.lines_of(project.id),
+        contracts=contracts_of(project.id),
+        milestones=milestones_of(project.id),
+        parties=_parties(),
+        **kwargs,
+    )
+
+
+@bp.route(f"{MANAGE}/transactions/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_BUDGET)
+def new_transaction(code: str):
+    """Record a commitment, payment or receipt."""
+    project = _load_editable(code)
+    form = _transaction_form(project)
+    if request.method == "GET":
+        form.currency.data = project.currency
+        form.transaction_date.data = today()
+    if form.validate_on_submit():
+        try:
+            tx = services.record_transaction(project, form.to_data(), actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{KIND_LABELS[tx.kind.value]} recorded.", "success")
+            return redirect(url_for("budgets.transactions", code=code))
+    return render_template(
+        "budgets/transaction_form.html", form=form, project=project, tx=None
+    ), _status(form)
+
+
+@bp.route(f"{MANAGE}/transactions/<int:tx_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_BUDGET)
+def edit_transaction(code: str, tx_id: int):
+    """Correct a transaction."""
+    project = _load_editable(code)
+    tx = _load_transaction(project, tx_id)
+    form = _transaction_form(project, obj=tx)
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(tx, form.version.data)
+            services.update_transaction(tx, form.to_data(), actor=current_user)
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, tx, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{KIND_LABELS[tx.kind.value]} saved.", "success")
+            return redirect(url_for("budgets.transactions", code=code))
+    return (
+        render_template("budgets/transaction_form.html", form=form, project=project, tx=tx),
+        status or _status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/transactions/<int:tx_id>/delete")
+@permission_required(Action.EDIT_BUDGET)
+def delete_transaction(code: str, tx_id: int):
+    """Delete a transaction entered by mistake (its history stays)."""
+    project = _load_editable(code)
+    tx = _load_transaction(project, tx_id)
+    _check_button()
+    try:
+        services.delete_transaction(tx)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Transaction deleted. Its history is kept.", "success")
+    return redirect(url_for("budgets.transactions", code=code))
