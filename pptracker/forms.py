@@ -1,5 +1,7 @@
 """Form pieces shared by every area."""
 
+from urllib.parse import urlsplit
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
@@ -50,3 +52,16 @@ def show_conflict(form, record, error) -> None:
                 f"Now saved as: {current if current not in (None, '') else '(empty)'}"
             )
     form.version.data = record.version
+
+
+def form_status(form) -> int:
+    """Return the status a re-rendered form answers with: 400 when it holds errors."""
+    return 400 if form.errors or form.form_errors else 200
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None

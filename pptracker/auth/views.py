@@ -1,7 +1,5 @@
 """Sign-in, sign-out and the user administration pages."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -11,20 +9,12 @@ from pptracker.auth.models import User
 from pptracker.auth.queries import users_ordered
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, safe_next, show_conflict
 from pptracker.permissions import Action, permission_required, public
 from pptracker.services import check_version
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this site, else None (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -10,10 +10,10 @@ from pptracker.contracts.queries import contracts_of
 from pptracker.database import today
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
 from pptracker.milestones.queries import milestones_of
-from pptracker.permissions import Action, can, permission_required, require
-from pptracker.projects.loaders import visible_project_or_404
+from pptracker.permissions import Action, can, permission_required
+from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.projects.queries import live_parties
 from pptracker.services import check_version
 
@@ -21,16 +21,6 @@ bp = Blueprint("budgets", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>/budget"
 TRANSACTIONS_PER_PAGE = 50
-
-
-def _status(form) -> int:
-    return 400 if form.errors or form.form_errors else 200
-
-
-def _load_editable(code: str):
-    project = visible_project_or_404(code)
-    require(Action.EDIT_BUDGET, project)
-    return project
 
 
 def _load_line(project, line_id: int):
@@ -100,7 +90,7 @@ def transactions(code: str):
 @permission_required(Action.EDIT_BUDGET)
 def new_line(code: str):
     """Add a line to the project's budget."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     form = BudgetLineForm(parties=_parties())
     if form.validate_on_submit():
         try:
@@ -114,14 +104,14 @@ def new_line(code: str):
             return redirect(url_for("budgets.index", code=code))
     return render_template(
         "budgets/line_form.html", form=form, project=project, line=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route(f"{MANAGE}/lines/<int:line_id>/edit", methods=["GET", "POST"])
 @permission_required(Action.EDIT_BUDGET)
 def edit_line(code: str, line_id: int):
     """Edit a budget line."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     line = _load_line(project, line_id)
     form = BudgetLineForm(obj=line, parties=_parties())
     status = None
@@ -142,7 +132,7 @@ def edit_line(code: str, line_id: int):
             return redirect(url_for("budgets.index", code=code))
     return (
         render_template("budgets/line_form.html", form=form, project=project, line=line),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -150,7 +140,7 @@ def edit_line(code: str, line_id: int):
 @permission_required(Action.EDIT_BUDGET)
 def delete_line(code: str, line_id: int):
     """Delete a budget line entered by mistake (refused while transactions use it)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     line = _load_line(project, line_id)
     _check_button()
     try:
@@ -181,7 +171,7 @@ def _transaction_form(project, **kwargs) -> TransactionForm:
 @permission_required(Action.EDIT_BUDGET)
 def new_transaction(code: str):
     """Record a commitment, payment or receipt."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     form = _transaction_form(project)
     if request.method == "GET":
         form.currency.data = project.currency
@@ -198,14 +188,14 @@ def new_transaction(code: str):
             return redirect(url_for("budgets.transactions", code=code))
     return render_template(
         "budgets/transaction_form.html", form=form, project=project, tx=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route(f"{MANAGE}/transactions/<int:tx_id>/edit", methods=["GET", "POST"])
 @permission_required(Action.EDIT_BUDGET)
 def edit_transaction(code: str, tx_id: int):
     """Correct a transaction."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     tx = _load_transaction(project, tx_id)
     form = _transaction_form(project, obj=tx)
     status = None
@@ -226,7 +216,7 @@ def edit_transaction(code: str, tx_id: int):
             return redirect(url_for("budgets.transactions", code=code))
     return (
         render_template("budgets/transaction_form.html", form=form, project=project, tx=tx),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -234,7 +224,7 @@ def edit_transaction(code: str, tx_id: int):
 @permission_required(Action.EDIT_BUDGET)
 def delete_transaction(code: str, tx_id: int):
     """Delete a transaction entered by mistake (its history stays)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_BUDGET)
     tx = _load_transaction(project, tx_id)
     _check_button()
     try:

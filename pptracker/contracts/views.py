@@ -17,19 +17,15 @@ from pptracker.contracts.forms import (
 from pptracker.disclosure import disclose, may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
-from pptracker.projects.loaders import visible_project_or_404
+from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.projects.queries import live_parties
 from pptracker.services import check_version
 
 bp = Blueprint("contracts", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>"
-
-
-def _status(form) -> int:
-    return 400 if form.errors or form.form_errors else 200
 
 
 def _contract_label(_contract) -> str:
@@ -42,12 +38,6 @@ def _amendment_label(amendment) -> str:
 
 def _row_label(kind):
     return lambda item: f"One {kind}"
-
-
-def _load_editable(code: str):
-    project = visible_project_or_404(code)
-    require(Action.EDIT_CONTRACTS, project)
-    return project
 
 
 def _load_contract(project, contract_id: int):
@@ -217,7 +207,7 @@ def _fill_parties(form, contract) -> None:
 @permission_required(Action.EDIT_CONTRACTS)
 def new(code: str):
     """Register a contract of the project."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     form = ContractForm(party_choices=_party_choices())
     if request.method == "GET":
         form.currency.data = project.currency
@@ -233,14 +223,14 @@ def new(code: str):
             return redirect(url_for("contracts.detail", code=code, contract_id=contract.id))
     return render_template(
         "contracts/form.html", form=form, project=project, contract=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route(f"{MANAGE}/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
 @permission_required(Action.EDIT_CONTRACTS)
 def edit(code: str, contract_id: int):
     """Edit a contract's details (its signed initial terms stay as they are)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     form = ContractForm(obj=contract, party_choices=_party_choices())
     if request.method == "GET":
@@ -263,7 +253,7 @@ def edit(code: str, contract_id: int):
             return redirect(url_for("contracts.detail", code=code, contract_id=contract.id))
     return (
         render_template("contracts/form.html", form=form, project=project, contract=contract),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -271,7 +261,7 @@ def edit(code: str, contract_id: int):
 @permission_required(Action.EDIT_CONTRACTS)
 def delete(code: str, contract_id: int):
     """Soft-delete a contract (its history stays)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     if not EmptyForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -288,7 +278,7 @@ def delete(code: str, contract_id: int):
 @permission_required(Action.EDIT_CONTRACTS)
 def new_amendment(code: str, contract_id: int):
     """Record an amendment: a new value, period or scope, with its rationale."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     form = AmendmentForm()
     if form.validate_on_submit():
@@ -307,14 +297,14 @@ def new_amendment(code: str, contract_id: int):
         project=project,
         contract=contract,
         terms=queries.terms(contract),
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post(f"{MANAGE}/contracts/<int:contract_id>/amendments/<int:amendment_id>/confidentiality")
 @permission_required(Action.EDIT_CONTRACTS)
 def amendment_confidentiality(code: str, contract_id: int, amendment_id: int):
     """Withhold an amendment from the public, or release it (its facts never change)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     amendment = queries.get_amendment(contract.id, amendment_id)
     if amendment is None:
@@ -349,7 +339,7 @@ def amendment_confidentiality(code: str, contract_id: int, amendment_id: int):
 @permission_required(Action.EDIT_CONTRACTS)
 def risk(code: str, contract_id: int, risk_id: int | None = None):
     """Add or edit a row of the risk allocation matrix."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     existing = None
     if risk_id is not None:
@@ -380,7 +370,7 @@ def risk(code: str, contract_id: int, risk_id: int | None = None):
         render_template(
             "contracts/risk_form.html", form=form, project=project, contract=contract, risk=existing
         ),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -388,7 +378,7 @@ def risk(code: str, contract_id: int, risk_id: int | None = None):
 @permission_required(Action.EDIT_CONTRACTS)
 def delete_risk(code: str, contract_id: int, risk_id: int):
     """Remove a row of the risk matrix (kept in history)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
     existing = queries.get_risk(contract.id, risk_id)
     if existing is None:
@@ -409,7 +399,7 @@ def delete_risk(code: str, contract_id: int, risk_id: int):
 @permission_required(Action.EDIT_CONTRACTS)
 def commitment(code: str, commitment_id: int | None = None):
     """Add or edit a guarantee, subsidy or payment obligation."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     existing = None
     if commitment_id is not None:
         existing = queries.get_commitment(project.id, commitment_id)
@@ -443,7 +433,7 @@ def commitment(code: str, commitment_id: int | None = None):
         render_template(
             "contracts/commitment_form.html", form=form, project=project, commitment=existing
         ),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -451,7 +441,7 @@ def commitment(code: str, commitment_id: int | None = None):
 @permission_required(Action.EDIT_CONTRACTS)
 def delete_commitment(code: str, commitment_id: int):
     """Remove a fiscal commitment (kept in history)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     existing = queries.get_commitment(project.id, commitment_id)
     if existing is None:
         abort(404)

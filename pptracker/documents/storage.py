@@ -228,10 +228,10 @@ def _zip_type(path: Path) -> str | None:
         OSError,
         EOFError,
         ValueError,
-        NotImplementedError,
         RuntimeError,
     ):
-        # Damaged, encrypted or otherwise unreadable: not something we accept.
+        # Damaged, encrypted or otherwise unreadable (an unsupported compression
+        # method raises a RuntimeError subclass): not something we accept.
         return None
 
 

@@ -1,7 +1,5 @@
 """Documents of a project: list, upload, describe, delete and download."""
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -21,7 +19,7 @@ from pptracker.documents import queries, services, storage
 from pptracker.documents.forms import EditForm, UploadForm
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, form_status, safe_next, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects.queries import get_project
 from pptracker.services import check_version
@@ -61,18 +59,6 @@ def _load_document(doc_id: int):
         abort(404)
     require(Action.MANAGE_DOCUMENTS, document.project)
     return document
-
-
-def _form_status(form) -> int:
-    return 400 if form.errors or form.form_errors else 200
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this site, else None (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def _too_large() -> RequestEntityTooLarge:
@@ -116,7 +102,7 @@ def index(code: str):
         form = _upload_form(
             contract_id=request.args.get("contract", type=int),
             amendment_id=request.args.get("amendment", type=int),
-            next=_safe_next(request.args.get("next")),
+            next=safe_next(request.args.get("next")),
         )
         if request.method == "GET":
             try:
@@ -143,12 +129,12 @@ def index(code: str):
             db.session.commit()
             flash(f"Document “{document.title}” uploaded.", "success")
             return redirect(
-                _safe_next(form.next.data) or url_for("documents.index", code=project.code)
+                safe_next(form.next.data) or url_for("documents.index", code=project.code)
             )
     documents = db.session.scalars(
         queries.documents_of(project.id, include_internal=include_internal)
     ).all()
-    status = _form_status(form) if form is not None else 200
+    status = form_status(form) if form is not None else 200
     return render_template(
         "documents/index.html",
         project=project,
@@ -187,7 +173,7 @@ def edit(doc_id: int):
         render_template(
             "documents/edit.html", form=form, document=document, delete_form=EmptyForm()
         ),
-        status or _form_status(form),
+        status or form_status(form),
     )
 
 
@@ -202,7 +188,7 @@ def delete(doc_id: int):
     services.delete_document(document)
     db.session.commit()
     flash(f"Document “{title}” deleted. Its history is kept.", "success")
-    return redirect(_safe_next(request.form.get("next")) or url_for("documents.index", code=code))
+    return redirect(safe_next(request.form.get("next")) or url_for("documents.index", code=code))
 
 
 @bp.route("/documents/<int:doc_id>/download")

@@ -19,7 +19,7 @@ from pptracker.database import today
 from pptracker.disclosure import disclose
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
 from pptracker.milestones import queries, services
 from pptracker.milestones.forms import (
     STATUSES,
@@ -29,7 +29,7 @@ from pptracker.milestones.forms import (
 )
 from pptracker.milestones.timeline import timeline
 from pptracker.permissions import Action, can, permission_required, require
-from pptracker.projects.loaders import visible_project_or_404
+from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.services import check_version
 
 bp = Blueprint("milestones", __name__, template_folder="templates")
@@ -38,16 +38,6 @@ MANAGE = "/manage/projects/<code>/milestones"
 
 #: Fields of the documents service's errors, as named on the quick update form.
 _EVIDENCE_FIELDS = {"file": "evidence", "title": "evidence_title", "document_type": "evidence_type"}
-
-
-def _status(form) -> int:
-    return 400 if form.errors or form.form_errors else 200
-
-
-def _load_editable(code: str):
-    project = visible_project_or_404(code)
-    require(Action.EDIT_MILESTONES, project)
-    return project
 
 
 def _load_milestone(project, milestone_id: int):
@@ -149,7 +139,7 @@ def mine():
 @permission_required(Action.EDIT_MILESTONES)
 def new(code: str):
     """Add a milestone to the project."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     form = MilestoneForm(contracts=contracts_of(project.id))
     if form.validate_on_submit():
         try:
@@ -163,14 +153,14 @@ def new(code: str):
             return redirect(url_for("milestones.detail", code=code, milestone_id=milestone.id))
     return render_template(
         "milestones/form.html", form=form, project=project, milestone=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route(f"{MANAGE}/<int:milestone_id>/edit", methods=["GET", "POST"])
 @permission_required(Action.EDIT_MILESTONES)
 def edit(code: str, milestone_id: int):
     """Edit a milestone (an approved baseline stays as approved)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     milestone = _load_milestone(project, milestone_id)
     form = MilestoneForm(obj=milestone, contracts=contracts_of(project.id))
     status = None
@@ -191,7 +181,7 @@ def edit(code: str, milestone_id: int):
             return redirect(url_for("milestones.detail", code=code, milestone_id=milestone.id))
     return (
         render_template("milestones/form.html", form=form, project=project, milestone=milestone),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -263,7 +253,7 @@ def rebaseline(code: str, milestone_id: int):
         render_template(
             "milestones/rebaseline.html", form=form, project=project, milestone=milestone
         ),
-        status or _status(form),
+        status or form_status(form),
     )
 
 
@@ -271,7 +261,7 @@ def rebaseline(code: str, milestone_id: int):
 @permission_required(Action.EDIT_MILESTONES)
 def cancel(code: str, milestone_id: int):
     """Cancel a milestone; it stays on record."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     milestone = _load_milestone(project, milestone_id)
     _check_button()
     try:
@@ -289,7 +279,7 @@ def cancel(code: str, milestone_id: int):
 @permission_required(Action.EDIT_MILESTONES)
 def delete(code: str, milestone_id: int):
     """Delete a milestone entered by mistake (its history stays)."""
-    project = _load_editable(code)
+    project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     milestone = _load_milestone(project, milestone_id)
     _check_button()
     try:
@@ -325,7 +315,7 @@ def quick_update(milestone_id: int):
     milestone = queries.get_live_milestone(milestone_id)
     if milestone is None:
         abort(404)
-    project = _load_editable(milestone.project.code)
+    project = editable_project_or_404(milestone.project.code, Action.EDIT_MILESTONES)
     form = _quick_form(milestone)
     if request.method == "GET":
         form.note.data = ""
@@ -369,5 +359,5 @@ def quick_update(milestone_id: int):
         render_template(
             "milestones/quick_update.html", form=form, project=project, milestone=milestone
         ),
-        status or _status(form),
+        status or form_status(form),
     )

@@ -17,3 +17,10 @@ def visible_project_or_404(code: str):
         abort(404)
     require(Action.VIEW_PROJECT, project, hide=True)
     return project
+
+
+def editable_project_or_404(code: str, action: Action):
+    """Return the project if the user may do ``action`` on it (404 if unseen, 403 if not)."""
+    project = visible_project_or_404(code)
+    require(action, project)
+    return project

@@ -8,7 +8,7 @@ from pptracker.audit import queries as audit_queries
 from pptracker.auth.queries import managers as manager_candidates
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, show_conflict
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects import queries, services
 from pptracker.projects.forms import AssignManagersForm, PartyForm, ProjectForm
@@ -23,10 +23,6 @@ parties_bp = Blueprint(
 
 def _load_project(code: str):
     return visible_project_or_404(code)
-
-
-def _form_status(form) -> int:
-    return 400 if form.errors or form.form_errors else 200
 
 
 def _filters_from_args() -> queries.ProjectFilters:
@@ -77,7 +73,7 @@ def new():
             db.session.commit()
             flash(f"Project {project.code} created.", "success")
             return redirect(url_for("projects.detail", code=project.code))
-    return render_template("projects/form.html", form=form, project=None), _form_status(form)
+    return render_template("projects/form.html", form=form, project=None), form_status(form)
 
 
 @bp.route("/<code>")
@@ -174,7 +170,7 @@ def edit(code: str):
             return redirect(url_for("projects.detail", code=project.code))
     return (
         render_template("projects/form.html", form=form, project=project),
-        status or _form_status(form),
+        status or form_status(form),
     )
 
 
@@ -254,7 +250,7 @@ def party_new():
             db.session.commit()
             flash(f"Party {party.name} created.", "success")
             return redirect(url_for("parties.detail", party_id=party.id))
-    return render_template("projects/party_form.html", form=form, party=None), _form_status(form)
+    return render_template("projects/party_form.html", form=form, party=None), form_status(form)
 
 
 def _load_party(party_id: int):
@@ -317,7 +313,7 @@ def party_edit(party_id: int):
             return redirect(url_for("parties.detail", party_id=party.id))
     return (
         render_template("projects/party_form.html", form=form, party=party),
-        status or _form_status(form),
+        status or form_status(form),
     )
 
 
