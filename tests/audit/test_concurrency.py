@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from pptracker import create_app
+from pptracker.audit import chain
 from pptracker.audit.chain import verify
 from pptracker.audit.models import GENESIS_HASH, AuditEvent
 from pptracker.audit.services import record
@@ -108,7 +109,7 @@ def test_parallel_writers_on_postgresql(app, wait_before_commit):
 
 
 @pytest.mark.parametrize("app", ["postgresql"], indirect=True)
-def test_a_commit_during_verification_is_no_false_alarm(app):
+def test_a_commit_during_verification_is_no_false_alarm(app, monkeypatch):
     with app.app_context():
         for n in range(5):
             record("test.write", summary=f"before {n}")
@@ -119,21 +120,23 @@ def test_a_commit_during_verification_is_no_false_alarm(app):
             record("test.write", summary="while verifying")
             db.session.commit()
 
-    def after_execute(_conn, _cursor, statement, *_args):
-        # The walk's snapshot is taken; another writer commits now.
-        if "FROM audit_events ORDER BY" in statement and not fired:
-            fired.append(statement)
-            writer = threading.Thread(target=commit_one_more)
-            writer.start()
-            writer.join(timeout=30)
+    walk = chain._raw_rows
+
+    def rows_then_a_commit(session, stmt, batch):
+        # The walk has started reading; another writer commits now.
+        rows = walk(session, stmt, batch)
+        first = next(rows)
+        fired.append(first)
+        writer = threading.Thread(target=commit_one_more)
+        writer.start()
+        writer.join(timeout=30)
+        yield first
+        yield from rows
 
     fired: list = []
     with app.app_context():
-        sa.event.listen(db.engine, "after_cursor_execute", after_execute)
-        try:
-            result = verify(db.session)
-        finally:
-            sa.event.remove(db.engine, "after_cursor_execute", after_execute)
+        monkeypatch.setattr(chain, "_raw_rows", rows_then_a_commit)
+        result = verify(db.session)
     assert fired, "the walk's query was not seen"
     assert result.ok, result.line()
     assert result.events in (5, 6)
