@@ -32,6 +32,15 @@ from pptracker.audit.services import record
 from pptracker.budgets import services
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Contract
+from pptracker.csvimport import (
+    MAX_ERRORS,
+    CellError,
+    RowError,
+    capped,
+    decode,
+    header_error,
+    unneutralise,
+)
 from pptracker.csvutil import stream_csv
 from pptracker.errors import DomainError
 from pptracker.extensions import db
@@ -55,16 +64,12 @@ COLUMNS = [
 MAX_ROWS = 100_000
 #: The largest file accepted, in bytes (100,000 rows of about 200 bytes, and room to spare).
 MAX_BYTES = 32 * 1024 * 1024
-#: Listing more problems than this helps nobody; the rest wait for the next try.
-MAX_ERRORS = 200
 #: Transactions added to the session between two flushes.
 BATCH = 1_000
 
 BOM = "\ufeff"
 
 #: What ``csvutil.safe_cell`` puts an apostrophe before (a spreadsheet formula's start).
-_NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
-
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
@@ -79,19 +84,6 @@ _COLUMN_OF_FIELD = {
 }
 
 
-@dataclass(frozen=True)
-class RowError:
-    """A problem in the file: where (spreadsheet row and column) and what.
-
-    ``row`` counts as a spreadsheet does: the header is row 1, so the first
-    transaction is row 2. None when the problem is the file as a whole.
-    """
-
-    row: int | None
-    column: str | None
-    message: str
-
-
 @dataclass
 class ImportResult:
     """What an import did: how many transactions it created, or why it created none."""
@@ -103,10 +95,6 @@ class ImportResult:
     def ok(self) -> bool:
         """Tell whether the file was imported (no error at all)."""
         return not self.errors
-
-
-class _CellError(ValueError):
-    pass
 
 
 # --- the template --------------------------------------------------------------------------
@@ -133,21 +121,13 @@ def template_csv() -> str:
 # --- reading cells -----------------------------------------------------------------------------
 
 
-def _unneutralise(text: str) -> str:
-    # Exports prefix "'" to cells a spreadsheet would run as a formula; take
-    # it off again so an exported file imports as it was.
-    if text.startswith("'") and text[1:].startswith(_NEUTRALISED):
-        return text[1:]
-    return text
-
-
 _KINDS = {k.value: k for k in TransactionKind}
 
 
 def _kind(value: str) -> TransactionKind:
     kind = _KINDS.get(value.lower())
     if kind is None:
-        raise _CellError(
+        raise CellError(
             f"“{value}” is not a kind of transaction. Use one of: {', '.join(_KINDS)}."
             if value
             else "Give the kind: commitment, payment or receipt."
@@ -157,26 +137,26 @@ def _kind(value: str) -> TransactionKind:
 
 def _date(value: str) -> date:
     if not value:
-        raise _CellError("Give the date of the transaction, written as YYYY-MM-DD.")
+        raise CellError("Give the date of the transaction, written as YYYY-MM-DD.")
     if not _DATE.fullmatch(value):
-        raise _CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
+        raise CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _CellError(f"“{value}” is not a real date.") from None
+        raise CellError(f"“{value}” is not a real date.") from None
 
 
 def _amount(value: str) -> Decimal:
     if not value:
-        raise _CellError("Give the amount.")
+        raise CellError("Give the amount.")
     if not _AMOUNT.fullmatch(value):
-        raise _CellError(
+        raise CellError(
             f"“{value}” is not an amount: write digits with a dot for decimals "
             "(e.g. 1250000.50), without currency, sign or thousands separators."
         )
     amount = Decimal(value)
     if amount != amount.quantize(Decimal("0.01")):
-        raise _CellError(f"“{value}” has more than two decimals.")
+        raise CellError(f"“{value}” has more than two decimals.")
     return amount
 
 
@@ -184,7 +164,7 @@ def _rate(value: str) -> Decimal | None:
     if not value:
         return None
     if not _AMOUNT.fullmatch(value):
-        raise _CellError(
+        raise CellError(
             f"“{value}” is not a rate: write digits with a dot for decimals (e.g. 1.08250000)."
         )
     return Decimal(value)
@@ -194,7 +174,7 @@ def _currency(value: str, project_currency: str) -> str:
     if not value:
         return project_currency
     if not _CURRENCY.fullmatch(value):
-        raise _CellError(f"“{value}” is not a currency code: use three letters, e.g. EUR.")
+        raise CellError(f"“{value}” is not a currency code: use three letters, e.g. EUR.")
     return value.upper()
 
 
@@ -203,12 +183,12 @@ def _by_name(value: str, names: dict[str, list[int]], what: str) -> int | None:
         return None
     ids = names.get(value)
     if not ids:
-        raise _CellError(
+        raise CellError(
             f"No party is named “{value}” exactly. Use the name as shown in the list of "
             f"parties, or leave the {what} blank."
         )
     if len(ids) > 1:
-        raise _CellError(
+        raise CellError(
             f"{len(ids)} parties are named “{value}”: the {what} cannot be told apart. "
             "Rename one of them, or leave it blank and set it on the transaction's page."
         )
@@ -220,7 +200,7 @@ def _line(value: str, codes: dict[str, int]) -> int | None:
         return None
     line_id = codes.get(value.casefold())
     if line_id is None:
-        raise _CellError(
+        raise CellError(
             f"This project has no budget line with the code “{value}”. Use a code shown on "
             "its budget page, or leave it blank."
         )
@@ -235,7 +215,7 @@ def _contract(value: str, references: dict[str, int]) -> int | None:
     folded = [ref for ref in references if ref.casefold() == value.casefold()]
     if len(folded) == 1:
         return references[folded[0]]
-    raise _CellError(
+    raise CellError(
         f"No contract of this project has the reference “{value}”. "
         "Leave it blank, or use the reference shown on the contract's page."
     )
@@ -276,50 +256,6 @@ def _lookups(project) -> _Lookups:
 # --- the file ----------------------------------------------------------------------------------
 
 
-def _header_error(header: list[str]) -> RowError | None:
-    seen = [name.strip().lower() for name in header]
-    missing = [name for name in COLUMNS if name not in seen]
-    unknown = [name for name in seen if name not in COLUMNS]
-    doubled = sorted({name for name in seen if name in COLUMNS and seen.count(name) > 1})
-    if not (missing or unknown or doubled):
-        return None
-    problems = []
-    if missing:
-        problems.append(f"missing: {', '.join(missing)}")
-    if unknown:
-        problems.append(f"not recognised: {', '.join(n or '(blank)' for n in unknown)}")
-    if doubled:
-        problems.append(f"more than once: {', '.join(doubled)}")
-    return RowError(
-        1,
-        None,
-        "The header row (row 1) does not have the expected columns ("
-        + "; ".join(problems)
-        + "). It must name each of these once: "
-        + ",".join(COLUMNS)
-        + ". Start from the template to get it right.",
-    )
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _CellError(
-            f"The file is not UTF-8 (the first bad byte is at position {error.start}). "
-            "Save it again as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and retry."
-        ) from None
-
-
-def _capped(errors: list[RowError]) -> list[RowError]:
-    if len(errors) <= MAX_ERRORS:
-        return errors
-    return [
-        *errors[:MAX_ERRORS],
-        RowError(None, None, f"There are more problems; only the first {MAX_ERRORS} are listed."),
-    ]
-
-
 def _parse_row(number: int, cells: list[str], width: int, index, project, lookups):
     """Return the row as checked ``(TransactionData, project_amount)`` (None) and its problems."""
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
@@ -350,8 +286,8 @@ def _parse_row(number: int, cells: list[str], width: int, index, project, lookup
     values, errors = {}, []
     for name, convert in converters:
         try:
-            values[name] = convert(_unneutralise(cells[index[name]].strip()))
-        except _CellError as error:
+            values[name] = convert(unneutralise(cells[index[name]].strip()))
+        except CellError as error:
             errors.append(RowError(number, name, str(error)))
     if errors:
         return None, errors
@@ -390,8 +326,8 @@ def _parse(data: bytes, project) -> tuple[list, list[RowError]]:
             )
         ]
     try:
-        text = _decode(data)
-    except _CellError as error:
+        text = decode(data)
+    except CellError as error:
         return [], [RowError(None, None, str(error))]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list = []
@@ -407,9 +343,9 @@ def _parse(data: bytes, project) -> tuple[list, list[RowError]]:
                     "row names the columns.",
                 )
             ]
-        header_error = _header_error(header)
-        if header_error:
-            return [], [header_error]
+        problem = header_error(header, COLUMNS)
+        if problem:
+            return [], [problem]
         index = {name.strip().lower(): i for i, name in enumerate(header)}
         lookups = _lookups(project)
         count = 0
@@ -438,7 +374,7 @@ def _parse(data: bytes, project) -> tuple[list, list[RowError]]:
         )
     if not rows and not errors:
         errors.append(RowError(None, None, "The file has a header but no transactions."))
-    return rows, _capped(errors)
+    return rows, capped(errors)
 
 
 def parse(data: bytes, project) -> tuple[list, list[RowError]]:

@@ -25,6 +25,15 @@ from sqlalchemy.orm import selectinload
 from pptracker import codelists
 from pptracker.audit.services import record
 from pptracker.contracts.models import Contract
+from pptracker.csvimport import (
+    MAX_ERRORS,
+    CellError,
+    RowError,
+    capped,
+    decode,
+    header_error,
+    unneutralise,
+)
 from pptracker.csvutil import stream_csv
 from pptracker.errors import DomainError
 from pptracker.extensions import db
@@ -50,33 +59,15 @@ COLUMNS = [
 MAX_ROWS = 10_000
 #: The largest file accepted, in bytes.
 MAX_BYTES = 5 * 1024 * 1024
-#: Listing more problems than this helps nobody; the rest wait for the next try.
-MAX_ERRORS = 200
-
 BOM = "\ufeff"
 
 #: What ``csvutil.safe_cell`` puts an apostrophe before (a spreadsheet formula's start).
-_NEUTRALISED = ("=", "+", "-", "@", "\t", "\r")
-
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\d+")
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 
 #: Which column a service's complaint (named by form field) belongs to.
 _COLUMN_OF_FIELD = {"contract_id": "contract_reference"}
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A problem in the file: where (spreadsheet row and column) and what.
-
-    ``row`` counts as a spreadsheet does: the header is row 1, so the first
-    milestone is row 2. None when the problem is the file as a whole.
-    """
-
-    row: int | None
-    column: str | None
-    message: str
 
 
 @dataclass
@@ -90,10 +81,6 @@ class ImportResult:
     def ok(self) -> bool:
         """Tell whether the file was imported (no error at all)."""
         return not self.errors
-
-
-class _CellError(ValueError):
-    pass
 
 
 # --- export -----------------------------------------------------------------------------
@@ -164,14 +151,6 @@ def template_csv() -> str:
 # --- import -----------------------------------------------------------------------------
 
 
-def _unneutralise(text: str) -> str:
-    # Exports prefix "'" to cells a spreadsheet would run as a formula; take
-    # it off again so an exported file imports as it was.
-    if text.startswith("'") and text[1:].startswith(_NEUTRALISED):
-        return text[1:]
-    return text
-
-
 def _lookup(name: str, value: str, what: str) -> str:
     """Return the code of ``value`` in code list ``name`` (case does not matter)."""
     codes = codelists.codelist(name)
@@ -180,15 +159,15 @@ def _lookup(name: str, value: str, what: str) -> str:
     by_lower = {code.lower(): code for code in codes}
     if value.lower() in by_lower:
         return by_lower[value.lower()]
-    raise _CellError(f"“{value}” is not a {what}. Use one of: {', '.join(codes)}.")
+    raise CellError(f"“{value}” is not a {what}. Use one of: {', '.join(codes)}.")
 
 
 def _text(value: str, column: str) -> str:
     if column == "title":
         if not value:
-            raise _CellError("Give the milestone a title.")
+            raise CellError("Give the milestone a title.")
         if len(value) > 200:
-            raise _CellError(f"The title is {len(value)} characters long; at most 200.")
+            raise CellError(f"The title is {len(value)} characters long; at most 200.")
     return value
 
 
@@ -196,11 +175,11 @@ def _date(value: str) -> date | None:
     if not value:
         return None
     if not _DATE.fullmatch(value):
-        raise _CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
+        raise CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _CellError(f"“{value}” is not a real date.") from None
+        raise CellError(f"“{value}” is not a real date.") from None
 
 
 _STATUSES = {s.value.lower(): s for s in MilestoneStatus} | {
@@ -213,7 +192,7 @@ def _status(value: str) -> MilestoneStatus:
         return MilestoneStatus.SCHEDULED
     status = _STATUSES.get(re.sub(r"[\s_-]", "", value).lower())
     if status is None:
-        raise _CellError(
+        raise CellError(
             f"“{value}” is not a milestone status. Use one of: "
             f"{', '.join(s.value for s in MilestoneStatus)}."
         )
@@ -225,11 +204,11 @@ def _whole(value: str, *, default: int, low: int, high: int | None, what: str) -
     if not value:
         return default
     if not _WHOLE.fullmatch(value):
-        raise _CellError(f"“{value}” is not a whole number.")
+        raise CellError(f"“{value}” is not a whole number.")
     number = int(value)
     if number < low or (high is not None and number > high):
         limit = f"from {low} to {high}" if high is not None else f"{low} or more"
-        raise _CellError(f"The {what} is a whole number {limit}; this row has {number}.")
+        raise CellError(f"The {what} is a whole number {limit}; this row has {number}.")
     return number
 
 
@@ -237,13 +216,13 @@ def _amount(value: str) -> Decimal | None:
     if not value:
         return None
     if not _AMOUNT.fullmatch(value):
-        raise _CellError(
+        raise CellError(
             f"“{value}” is not an amount: write digits with a dot for decimals "
             "(e.g. 1250000.50), without currency or thousands separators, zero or more."
         )
     amount = Decimal(value)
     if amount != amount.quantize(Decimal("0.01")):
-        raise _CellError(f"“{value}” has more than two decimals.")
+        raise CellError(f"“{value}” has more than two decimals.")
     return amount
 
 
@@ -265,49 +244,10 @@ def _contract(value: str, references: dict[str, int]) -> int | None:
     folded = [ref for ref in references if ref.casefold() == value.casefold()]
     if len(folded) == 1:
         return references[folded[0]]
-    raise _CellError(
+    raise CellError(
         f"No contract of this project has the reference “{value}”. "
         "Leave it blank, or use the reference shown on the contract's page."
     )
-
-
-def _header_error(header: list[str]) -> RowError | None:
-    seen = [name.strip().lower() for name in header]
-    missing = [name for name in COLUMNS if name not in seen]
-    unknown = [name for name in seen if name not in COLUMNS]
-    doubled = sorted({name for name in seen if name in COLUMNS and seen.count(name) > 1})
-    if not (missing or unknown or doubled):
-        return None
-    problems = []
-    if missing:
-        problems.append(f"missing: {', '.join(missing)}")
-    if unknown:
-        problems.append(f"not recognised: {', '.join(n or '(blank)' for n in unknown)}")
-    if doubled:
-        problems.append(f"more than once: {', '.join(doubled)}")
-    return RowError(
-        1,
-        None,
-        "The header row (row 1) does not have the expected columns ("
-        + "; ".join(problems)
-        + "). It must name each of these once: "
-        + ",".join(COLUMNS)
-        + ". Start from the template to get it right.",
-    )
-
-
-def _decode(data: bytes) -> str:
-    """Return the file's text without a byte-order mark.
-
-    :raises _CellError: when it is not UTF-8.
-    """
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _CellError(
-            f"The file is not UTF-8 (the first bad byte is at position {error.start}). "
-            "Save it again as “CSV UTF-8” (in Excel: File › Save As › CSV UTF-8) and retry."
-        ) from None
 
 
 def _parse(data: bytes, project) -> tuple[list[tuple[int, MilestoneData]], list[RowError]]:
@@ -322,8 +262,8 @@ def _parse(data: bytes, project) -> tuple[list[tuple[int, MilestoneData]], list[
             )
         ]
     try:
-        text = _decode(data)
-    except _CellError as error:
+        text = decode(data)
+    except CellError as error:
         return [], [RowError(None, None, str(error))]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, MilestoneData]] = []
@@ -339,9 +279,9 @@ def _parse(data: bytes, project) -> tuple[list[tuple[int, MilestoneData]], list[
                     "row names the columns.",
                 )
             ]
-        header_error = _header_error(header)
-        if header_error:
-            return [], [header_error]
+        problem = header_error(header, COLUMNS)
+        if problem:
+            return [], [problem]
         index = {name.strip().lower(): i for i, name in enumerate(header)}
         references = _contract_references(project)
         count = 0
@@ -372,16 +312,7 @@ def _parse(data: bytes, project) -> tuple[list[tuple[int, MilestoneData]], list[
         )
     if not rows and not errors:
         errors.append(RowError(None, None, "The file has a header but no milestones."))
-    return rows, _capped(errors)
-
-
-def _capped(errors: list[RowError]) -> list[RowError]:
-    if len(errors) <= MAX_ERRORS:
-        return errors
-    return [
-        *errors[:MAX_ERRORS],
-        RowError(None, None, f"There are more problems; only the first {MAX_ERRORS} are listed."),
-    ]
+    return rows, capped(errors)
 
 
 def _parse_row(number: int, cells: list[str], header, index, references):
@@ -398,7 +329,7 @@ def _parse_row(number: int, cells: list[str], header, index, references):
     cells = cells + [""] * (len(header) - len(cells))  # a short row is padded with blanks
 
     def cell(name: str) -> str:
-        return _unneutralise(cells[index[name]].strip())
+        return unneutralise(cells[index[name]].strip())
 
     converters = {
         "title": lambda v: _text(v, "title"),
@@ -418,7 +349,7 @@ def _parse_row(number: int, cells: list[str], header, index, references):
     for name, convert in converters.items():
         try:
             values[name] = convert(cell(name))
-        except _CellError as error:
+        except CellError as error:
             errors.append(RowError(number, name, str(error)))
     if errors:
         return None, errors
@@ -427,7 +358,7 @@ def _parse_row(number: int, cells: list[str], header, index, references):
 
 
 def _missing():
-    raise _CellError("Give the milestone type (an OC4IDS milestoneType code).")
+    raise CellError("Give the milestone type (an OC4IDS milestoneType code).")
 
 
 def parse(data: bytes, project) -> tuple[list[MilestoneData], list[RowError]]:
@@ -473,7 +404,7 @@ def import_milestones(project, data: bytes, *, actor) -> ImportResult:
         else:
             created.append(milestone)
     if errors:
-        return ImportResult(errors=_capped(errors))
+        return ImportResult(errors=capped(errors))
     record(
         "milestones.import",
         entity=project,
