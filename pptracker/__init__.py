@@ -129,6 +129,11 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.main import bp as main_bp
     from pptracker.milestones.csv_views import bp as milestone_csv_bp
     from pptracker.milestones.views import bp as milestones_bp
+    from pptracker.operations.demand_views import bp as demand_bp
+    from pptracker.operations.kpi_views import bp as kpis_bp
+    from pptracker.operations.payment_views import bp as payment_schedule_bp
+    from pptracker.operations.tariff_views import bp as tariffs_bp
+    from pptracker.operations.views import bp as operations_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
 
@@ -145,6 +150,11 @@ def register_blueprints(app: Flask) -> None:
         milestone_csv_bp,
         budgets_bp,
         spending_bp,
+        operations_bp,
+        kpis_bp,
+        payment_schedule_bp,
+        tariffs_bp,
+        demand_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "pptracker.documents.models",
     "pptracker.milestones.models",
     "pptracker.budgets.models",
+    "pptracker.operations.models",
 )
 
 

@@ -50,6 +50,7 @@ class Action(StrEnum):
     VIEW_MY_MILESTONES = "milestone.mine"
     EDIT_BUDGET = "budget.edit"
     VIEW_SPENDING = "spending.view"
+    EDIT_OPERATIONS = "operations.edit"
 
 
 #: What anyone, signed in or not, may do.
@@ -74,6 +75,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.EDIT_MILESTONES,
             Action.VIEW_MY_MILESTONES,
             Action.EDIT_BUDGET,
+            Action.EDIT_OPERATIONS,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -131,6 +133,7 @@ OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.VIEW_CONFIDENTIAL: lambda user, obj: _manages(user, _project_of(obj)),
     Action.EDIT_MILESTONES: lambda user, obj: _manages(user, _project_of(obj)),
     Action.EDIT_BUDGET: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.EDIT_OPERATIONS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.DOWNLOAD_DOCUMENT: lambda user, doc: _may_download(user, doc),
 }
 

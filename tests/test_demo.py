@@ -23,6 +23,10 @@ def test_demo_load_is_idempotent(runner, app):
         "3 findings created"
     )
     assert created in first.output
+    assert "Operations: 3 projects in operation, 10 KPIs with " in first.output
+    assert "64 scheduled payments, 4 tariffs and 4 demand and revenue series created" in (
+        first.output
+    )
     assert "admin@example.org" in first.output and "demo-password-for-tests" in first.output
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
@@ -31,6 +35,7 @@ def test_demo_load_is_idempotent(runner, app):
         "0 findings created"
     )
     assert nothing in second.output
+    assert "Operations: 0 projects in operation, 0 KPIs with 0 observations" in second.output
     assert _counts(app) == counts
     with app.app_context():
         published = db.session.scalar(sa.select(sa.func.count()).where(Project.published))

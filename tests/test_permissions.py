@@ -40,6 +40,7 @@ def test_auditors_change_no_project_data(action):
         Action.REBASELINE_MILESTONE,
         Action.VIEW_MY_MILESTONES,
         Action.EDIT_BUDGET,
+        Action.EDIT_OPERATIONS,
     }
     assert (action in ROLE_GRANTS[Role.AUDITOR]) is (action not in writes)
 
@@ -200,6 +201,127 @@ MATRIX = [
     ("GET", "/budget/template.csv", 302, 200, 403, 200),
     ("GET", "/manage/projects/{own}/budget/import", 302, 200, 403, 200),
     ("POST", "/manage/projects/{own}/budget/import", 302, 400, 403, 400),
+    ("GET", "/projects/{own}/operations/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/operations/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/kpis/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/operations/kpis/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/kpis/{kpi}", 404, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/failures/", 404, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/kpi-observations.csv", 404, 200, 200, 200),
+    ("GET", "/operations/kpi-observations-template.csv", 200, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/operations/kpis/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/kpis/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/kpis/{kpi}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/kpis/{kpi}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/operations/kpis/{kpi}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/operations/kpis/{kpi}/observations/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/kpis/{kpi}/observations/new", 302, 400, 403, 400),
+    (
+        "GET",
+        "/manage/projects/{own}/operations/observations/{observation}/edit",
+        302,
+        200,
+        403,
+        200,
+    ),
+    (
+        "POST",
+        "/manage/projects/{own}/operations/observations/{observation}/edit",
+        302,
+        400,
+        403,
+        400,
+    ),
+    (
+        "POST",
+        "/manage/projects/{own}/operations/observations/{observation}/delete",
+        302,
+        302,
+        403,
+        302,
+    ),
+    ("GET", "/manage/projects/{own}/operations/kpis/record", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/kpis/record", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/kpis/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/kpis/import", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/failures/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/failures/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/failures/{failure}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/failures/{failure}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/operations/failures/{failure}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{published}/operations/kpis/new", 302, 403, 403, 200),
+    ("GET", "/projects/{own}/operations/payments/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/operations/payments/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/payments.csv", 404, 200, 200, 200),
+    ("GET", "/operations/payment-schedule-template.csv", 302, 200, 403, 200),
+    ("GET", "/manage/projects/{own}/operations/payments/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/payments/new", 302, 400, 403, 400),
+    (
+        "GET",
+        "/manage/projects/{own}/operations/payments/{scheduled_payment}/edit",
+        302,
+        200,
+        403,
+        200,
+    ),
+    (
+        "POST",
+        "/manage/projects/{own}/operations/payments/{scheduled_payment}/edit",
+        302,
+        400,
+        403,
+        400,
+    ),
+    (
+        "POST",
+        "/manage/projects/{own}/operations/payments/{scheduled_payment}/delete",
+        302,
+        302,
+        403,
+        302,
+    ),
+    ("GET", "/manage/projects/{own}/operations/payments/series", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/payments/series", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/payments/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/payments/import", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{published}/operations/payments/new", 302, 403, 403, 200),
+    ("GET", "/projects/{own}/operations/tariffs/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/operations/tariffs/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/tariffs/{tariff}", 404, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/tariffs.csv", 404, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/operations/tariffs/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/tariffs/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/tariffs/{tariff}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/tariffs/{tariff}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/operations/tariffs/{tariff}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/operations/tariffs/{tariff}/rates/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/tariffs/{tariff}/rates/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/tariffs/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/tariffs/import", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/tariffs/template.csv", 302, 200, 403, 200),
+    ("GET", "/manage/projects/{published}/operations/tariffs/new", 302, 403, 403, 200),
+    ("GET", "/projects/{own}/operations/demand/", 404, 200, 200, 200),
+    ("GET", "/projects/{published}/operations/demand/", 200, 200, 200, 200),
+    ("GET", "/projects/{own}/operations/demand.csv", 404, 200, 200, 200),
+    ("GET", "/manage/projects/{own}/operations/demand/new", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/demand/new", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/demand/{series}/edit", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/demand/{series}/edit", 302, 400, 403, 400),
+    ("POST", "/manage/projects/{own}/operations/demand/{series}/delete", 302, 302, 403, 302),
+    ("GET", "/manage/projects/{own}/operations/demand/{series}/years", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/demand/{series}/years", 302, 400, 403, 400),
+    (
+        "POST",
+        "/manage/projects/{own}/operations/demand/{series}/years/{demand_value}/delete",
+        302,
+        302,
+        403,
+        302,
+    ),
+    ("GET", "/manage/projects/{own}/operations/demand/import", 302, 200, 403, 200),
+    ("POST", "/manage/projects/{own}/operations/demand/import", 302, 400, 403, 400),
+    ("GET", "/manage/projects/{own}/operations/demand/template.csv", 302, 200, 403, 200),
+    ("GET", "/manage/projects/{published}/operations/demand/new", 302, 403, 403, 200),
 ]
 
 
@@ -221,6 +343,7 @@ def world(app, auth, make_user, make_project, make_party, make_finding, request,
     ids.update(_contract_records(app, "own-project"))
     ids["milestone"] = _milestone(app, "own-project")
     ids.update(_budget_records(app, "own-project"))
+    ids.update(_operations_records(app, ids["contract"]))
     app.config["DOCUMENTS_DIR"] = str(tmp_path / "documents")
     ids["document"] = _document(app, make_user, "own-project", "internal", public=False)
     ids["public_document"] = _document(app, make_user, "published-project", "public", public=True)
@@ -283,6 +406,91 @@ def _budget_records(app, code) -> dict:
         )
         db.session.commit()
         return {"line": line.id, "transaction": tx.id}
+
+
+def _operations_records(app, contract_id) -> dict:
+    from datetime import date
+    from decimal import Decimal
+
+    from pptracker.contracts.models import Contract
+    from pptracker.extensions import db
+    from pptracker.operations import models as m
+
+    with app.app_context():
+        contract = db.session.get(Contract, contract_id)
+        common = {"project_id": contract.project_id, "contract_id": contract.id}
+        kpi = m.Kpi(
+            **common,
+            code="AV-1",
+            name="Availability",
+            category=m.FailureCategory.AVAILABILITY,
+            unit=m.KpiUnit.PERCENT,
+            comparison=m.Comparison.AT_LEAST,
+            target=Decimal("98"),
+            frequency=m.Frequency.MONTHLY,
+            source=m.KpiSource.OPERATOR,
+        )
+        observation = m.KpiObservation(
+            kpi=kpi,
+            project_id=contract.project_id,
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 1, 31),
+            value=Decimal("99"),
+            met=True,
+            source=m.KpiSource.OPERATOR,
+        )
+        failure = m.PerformanceFailure(
+            **common,
+            category=m.FailureCategory.SAFETY,
+            period_start=date(2024, 2, 1),
+            period_end=date(2024, 2, 29),
+            events=1,
+            penalty_contracted=Decimal("10.00"),
+            penalty_imposed=Decimal("10.00"),
+            penalty_paid=Decimal("0.00"),
+            currency="EUR",
+        )
+        payment = m.ScheduledPayment(
+            **common,
+            type=m.PaymentType.AVAILABILITY_PAYMENT,
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 1, 31),
+            gross_amount=Decimal("100.00"),
+            currency="EUR",
+        )
+        tariff = m.Tariff(
+            **common,
+            code="T-1",
+            title="Toll",
+            paid_by=m.PaidBy.USER,
+            unit="per trip",
+            currency="EUR",
+        )
+        tariff.rates.append(
+            m.TariffRate(
+                project_id=contract.project_id,
+                effective_from=date(2021, 1, 1),
+                value=Decimal("2.5"),
+                reason="Contract tariff",
+            )
+        )
+        series = m.DemandSeries(
+            **common, metric=m.Metric.DEMAND, name="Traffic", unit="vehicle-trips"
+        )
+        value = m.DemandValue(
+            series=series, project_id=contract.project_id, year=2024, forecast=Decimal("10")
+        )
+        db.session.add_all([kpi, observation, failure, payment, tariff, series, value])
+        db.session.commit()
+        return {
+            "kpi": kpi.id,
+            "observation": observation.id,
+            "failure": failure.id,
+            "scheduled_payment": payment.id,
+            "tariff": tariff.id,
+            "series": series.id,
+            "demand_value": value.id,
+        }
 
 
 def _milestone(app, code) -> int:
@@ -407,6 +615,13 @@ def test_matrix_covers_every_route(app):
         "milestone": 1,
         "line": 1,
         "transaction": 1,
+        "kpi": 1,
+        "observation": 1,
+        "failure": 1,
+        "scheduled_payment": 1,
+        "tariff": 1,
+        "series": 1,
+        "demand_value": 1,
     }
     covered = {
         (method, adapter.match(url.format(**sample).split("?")[0], method=method)[0])

@@ -28,6 +28,12 @@ Kind                           Rule
                                initial, by more than ``AMENDMENT_VALUE_FLAG_PERCENT`` %.
 ``milestone-no-evidence``      A milestone marked met has no (live) evidence document.
 ``no-budget-line``             A transaction recorded against no (live) budget line.
+``payment-mismatch``           A scheduled government payment (operations) whose period
+                               has ended, and due date if any passed, was paid (sum of
+                               the live payments settling it) other than its net due
+                               (gross minus the penalties imposed for failures starting
+                               in its period, for availability and service payments);
+                               or, at any time, more than its net due.
 =============================  ==========================================================
 
 Only live (not deleted) records of live projects count. The pages that show
@@ -48,10 +54,14 @@ from sqlalchemy.orm import aliased
 from pptracker.audit.models import Severity
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Amendment, Contract
+from pptracker.database import today
 from pptracker.documents.models import Document
 from pptracker.extensions import db
 from pptracker.formatting import format_money
 from pptracker.milestones.models import Milestone, MilestoneStatus
+from pptracker.operations import payment_queries as pq
+from pptracker.operations.models import ScheduledPayment
+from pptracker.operations.payment_services import period_text, type_label
 from pptracker.projects.models import Party, Project
 
 #: Where a flag's links point (the budget pages are the budgets blueprint's).
@@ -60,6 +70,7 @@ BUDGET_ENDPOINT = "budgets.index"
 CONTRACT_ENDPOINT = "contracts.detail"
 MILESTONE_ENDPOINT = "milestones.detail"
 PROJECT_ENDPOINT = "projects.detail"
+PAYMENT_SCHEDULE_ENDPOINT = "payment_schedule.index"
 
 
 class FlagKind(StrEnum):
@@ -73,6 +84,7 @@ class FlagKind(StrEnum):
     AMENDMENT_VALUE = "amendment-value"
     MILESTONE_NO_EVIDENCE = "milestone-no-evidence"
     NO_BUDGET_LINE = "no-budget-line"
+    PAYMENT_MISMATCH = "payment-mismatch"
 
 
 class Rule(NamedTuple):
@@ -126,6 +138,13 @@ def rules() -> dict[FlagKind, Rule]:
             "Transaction without a budget line",
             "A commitment, payment or receipt is recorded against no budget line, so no "
             "line's spending shows it.",
+        ),
+        FlagKind.PAYMENT_MISMATCH: Rule(
+            "Scheduled payment paid other than due",
+            "A scheduled government payment whose period has ended (and whose due date, if "
+            "any, has passed) was paid a different amount than gross minus deductions, or any "
+            "payment is above that. Deductions are the penalties imposed for performance "
+            "failures starting in the payment's period (availability and service payments).",
         ),
     }
 
@@ -741,6 +760,96 @@ def _no_line(project_ids) -> list[Flag]:
     return flags
 
 
+# --- (h) scheduled payments paid other than their net due ---------------------------------
+
+
+def _payment_mismatch_select(project_ids) -> sa.Select:
+    def in_scope(column):
+        return sa.true() if project_ids is None else column.in_(list(project_ids))
+
+    deductions = pq.deductions_subquery(lambda sp: in_scope(sp.project_id))
+    paid = pq.paid_subquery(in_scope(Transaction.project_id))
+    deducted = sa.func.coalesce(deductions.c.deductions, pq.money_zero())
+    inner = (
+        sa.select(
+            ScheduledPayment.id.label("payment_id"),
+            ScheduledPayment.type.label("type"),
+            ScheduledPayment.period_start.label("period_start"),
+            ScheduledPayment.period_end.label("period_end"),
+            ScheduledPayment.due_date.label("due_date"),
+            ScheduledPayment.gross_amount.label("gross"),
+            ScheduledPayment.currency.label("currency"),
+            deducted.label("deductions"),
+            pq.net_due_expression(ScheduledPayment.gross_amount, deducted).label("net_due"),
+            sa.func.coalesce(paid.c.paid, pq.money_zero()).label("paid"),
+            sa.func.coalesce(paid.c.transactions, 0).label("transactions"),
+            Contract.id.label("contract_id"),
+            Contract.reference.label("contract_reference"),
+            Project.id.label("project_id"),
+            Project.code.label("project_code"),
+        )
+        .join(Contract, Contract.id == ScheduledPayment.contract_id)
+        .join(Project, Project.id == ScheduledPayment.project_id)
+        .outerjoin(deductions, deductions.c.payment_id == ScheduledPayment.id)
+        .outerjoin(paid, paid.c.payment_id == ScheduledPayment.id)
+        .where(
+            ScheduledPayment.is_deleted.is_(False),
+            Contract.is_deleted.is_(False),
+            _live_projects(project_ids),
+        )
+        .subquery()
+    )
+    day = today()
+    ended = sa.and_(
+        inner.c.period_end < day,
+        sa.or_(inner.c.due_date.is_(None), inner.c.due_date < day),
+    )
+    return (
+        sa.select(inner)
+        .where(
+            sa.or_(
+                inner.c.paid > inner.c.net_due,
+                sa.and_(ended, inner.c.paid != inner.c.net_due),
+            )
+        )
+        .order_by(inner.c.project_code, inner.c.period_start, inner.c.payment_id)
+    )
+
+
+def _payment_mismatch(project_ids) -> list[Flag]:
+    flags = []
+    for row in db.session.execute(_payment_mismatch_select(project_ids)):
+        difference = row.paid - row.net_due
+        if difference > 0:
+            gap = f"{format_money(difference, row.currency)} more than due"
+        else:
+            gap = f"{format_money(-difference, row.currency)} less than due"
+        settled = (
+            f"{row.transactions} payment{'' if row.transactions == 1 else 's'} recorded"
+            if row.transactions
+            else "no payment recorded"
+        )
+        flags.append(
+            Flag(
+                FlagKind.PAYMENT_MISMATCH,
+                Severity.HIGH if difference > 0 else Severity.MEDIUM,
+                row.project_id,
+                row.project_code,
+                f"The {type_label(row.type)} of contract {row.contract_reference} for "
+                f"{period_text(row.period_start, row.period_end)} is scheduled at "
+                f"{format_money(row.gross, row.currency)} gross, less "
+                f"{format_money(row.deductions, row.currency)} deductions: "
+                f"{format_money(row.net_due, row.currency)} net due. "
+                f"{format_money(row.paid, row.currency)} was paid ({settled}), {gap}.",
+                [
+                    Link("Payment schedule", PAYMENT_SCHEDULE_ENDPOINT, {"code": row.project_code}),
+                    _contract_link(row.project_code, row.contract_id, row.contract_reference),
+                ],
+            )
+        )
+    return flags
+
+
 # --- entry points ------------------------------------------------------------------------------
 
 _RULES = (
@@ -752,6 +861,7 @@ _RULES = (
     _amendment_value,
     _no_evidence,
     _no_line,
+    _payment_mismatch,
 )
 
 #: The rules that flag transactions, as selects with an ``id`` column.
@@ -767,7 +877,7 @@ _TRANSACTION_SELECTS = (
 def portfolio_flags(project_ids=None) -> list[Flag]:
     """Return the red flags of every live project (or of those given), by kind then project.
 
-    Eight queries whatever the number of projects and transactions.
+    Nine queries whatever the number of projects and transactions.
 
     :param project_ids: limit to these projects; None for the whole portfolio.
     """
@@ -778,7 +888,7 @@ def portfolio_flags(project_ids=None) -> list[Flag]:
 
 
 def project_flags(project) -> list[Flag]:
-    """Return the red flags of one project (eight queries)."""
+    """Return the red flags of one project (nine queries)."""
     return portfolio_flags([project.id])
 
 

@@ -107,9 +107,18 @@ class TransactionForm(FlaskForm):
         description="Invoice or payment certificate number.",
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    scheduled_payment_id = SelectField(
+        "Scheduled payment",
+        coerce=_optional_int,
+        validators=[Optional()],
+        description="For a payment that settles a government payment of the payment schedule "
+        "(operations); in the scheduled payment's currency and under its contract.",
+    )
     version = VersionField()
 
-    def __init__(self, *args, lines=(), contracts=(), milestones=(), parties=(), **kwargs):
+    def __init__(
+        self, *args, lines=(), contracts=(), milestones=(), parties=(), scheduled=(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.currency.choices = {
             code: f"{code} – {name}" for code, name in codelists.codelist("currency").items()
@@ -123,6 +132,7 @@ class TransactionForm(FlaskForm):
         self.milestone_id.choices = [("", "None")] + [(m.id, m.title) for m in milestones]
         self.payer_id.choices = _party_choices(parties, "Not recorded")
         self.payee_id.choices = _party_choices(parties, "Not recorded")
+        self.scheduled_payment_id.choices = [("", "None")] + [(p.id, p.label) for p in scheduled]
 
     def to_data(self) -> TransactionData:
         """Return the submitted values for the service."""
@@ -139,4 +149,5 @@ class TransactionForm(FlaskForm):
             payee_id=self.payee_id.data,
             reference=self.reference.data,
             description=self.description.data or "",
+            scheduled_payment_id=self.scheduled_payment_id.data,
         )

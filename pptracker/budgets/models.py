@@ -91,6 +91,10 @@ class Transaction(Audited, TimestampMixin, VersionedMixin, SoftDeleteMixin, Base
     budget_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budget_lines.id"), index=True)
     contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id"), index=True)
     milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestones.id"), index=True)
+    #: The scheduled government payment (operations) this payment settles.
+    scheduled_payment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scheduled_payments.id"), index=True
+    )
     kind: Mapped[TransactionKind] = mapped_column(enum_column(TransactionKind, 16), index=True)
     transaction_date: Mapped[date]
     #: Positive amount in ``currency``.

@@ -15,6 +15,7 @@ from pptracker.database import today, utcnow
 from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.milestones.models import Milestone
+from pptracker.operations.models import ScheduledPayment
 from pptracker.projects.models import Party
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class TransactionData:
     payee_id: int | None = None
     reference: str | None = None
     description: str = ""
+    #: The scheduled government payment (operations) this payment settles.
+    scheduled_payment_id: int | None = None
 
 
 # --- shared checks ------------------------------------------------------------------------
@@ -246,6 +249,40 @@ def _belongs(model, object_id: int | None, project, field: str, what: str) -> No
         raise DomainError(f"Choose {what} of this project.", field=field)
 
 
+def _settles(project, data: TransactionData, kind: TransactionKind, currency: str) -> int | None:
+    """Check the scheduled payment a payment settles; return the contract id to record.
+
+    The payment takes the scheduled payment's contract when it names none.
+    """
+    if data.scheduled_payment_id is None:
+        return data.contract_id
+    scheduled = db.session.get(ScheduledPayment, data.scheduled_payment_id)
+    if scheduled is None or scheduled.is_deleted or scheduled.project_id != project.id:
+        raise DomainError(
+            "Choose a scheduled payment of this project.", field="scheduled_payment_id"
+        )
+    if kind != TransactionKind.PAYMENT:
+        raise DomainError(
+            "Only a payment settles a scheduled payment: choose the kind Payment, or no "
+            "scheduled payment.",
+            field="scheduled_payment_id",
+        )
+    if data.contract_id is not None and data.contract_id != scheduled.contract_id:
+        reference = db.session.get(Contract, scheduled.contract_id).reference
+        raise DomainError(
+            f"The scheduled payment is under contract {reference}: choose that contract, or "
+            "leave the contract empty.",
+            field="contract_id",
+        )
+    if currency != scheduled.currency:
+        raise DomainError(
+            f"The scheduled payment is in {scheduled.currency}: record the payment in "
+            f"{scheduled.currency} too.",
+            field="currency",
+        )
+    return scheduled.contract_id
+
+
 def validate_transaction(project, data: TransactionData) -> tuple[TransactionData, Decimal]:
     """Return cleaned data and the amount in the project currency, or raise."""
     try:
@@ -289,6 +326,7 @@ def validate_transaction(project, data: TransactionData) -> tuple[TransactionDat
         if line is None or line.is_deleted or line.project_id != project.id:
             raise DomainError("Choose a budget line of this project.", field="budget_line_id")
     _belongs(Contract, data.contract_id, project, "contract_id", "a contract")
+    contract_id = _settles(project, data, kind, currency)
     _belongs(Milestone, data.milestone_id, project, "milestone_id", "a milestone")
     _live_party(data.payer_id, "payer_id", "payer")
     _live_party(data.payee_id, "payee_id", "payee")
@@ -297,6 +335,7 @@ def validate_transaction(project, data: TransactionData) -> tuple[TransactionDat
         raise DomainError("The reference is at most 80 characters.", field="reference")
     cleaned = replace(
         data,
+        contract_id=contract_id,
         kind=kind,
         amount=amount,
         currency=currency,

@@ -6,12 +6,14 @@ from flask_login import current_user
 
 from pptracker.budgets import queries, services
 from pptracker.budgets.forms import CATEGORIES, KIND_LABELS, BudgetLineForm, TransactionForm
+from pptracker.budgets.models import TransactionKind
 from pptracker.contracts.queries import contracts_of
 from pptracker.database import today
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
 from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
 from pptracker.milestones.queries import milestones_of
+from pptracker.operations import payment_queries
 from pptracker.permissions import Action, can, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.projects.queries import live_parties
@@ -163,7 +165,27 @@ def _transaction_form(project, **kwargs) -> TransactionForm:
         contracts=contracts_of(project.id),
         milestones=milestones_of(project.id),
         parties=_parties(),
+        scheduled=payment_queries.choices_for(project.id),
         **kwargs,
+    )
+
+
+def _prefill_from_schedule(project, form: TransactionForm) -> None:
+    """Fill a new payment in from ``?scheduled_payment=<id>``: what remains due of it."""
+    payment_id = request.args.get("scheduled_payment", type=int)
+    if payment_id is None:
+        return
+    row = payment_queries.payment_figures(project.id, payment_id, today=today())
+    if row is None or row.contract_deleted:
+        return
+    form.kind.data = TransactionKind.PAYMENT.value
+    form.scheduled_payment_id.data = row.id
+    form.contract_id.data = row.contract_id
+    form.currency.data = row.currency
+    if row.outstanding > 0:
+        form.amount.data = row.outstanding
+    form.description.data = (
+        f"{row.type_label.capitalize()} for {row.period}, contract {row.contract_reference}"
     )
 
 
@@ -176,6 +198,7 @@ def new_transaction(code: str):
     if request.method == "GET":
         form.currency.data = project.currency
         form.transaction_date.data = today()
+        _prefill_from_schedule(project, form)
     if form.validate_on_submit():
         try:
             tx = services.record_transaction(project, form.to_data(), actor=current_user)

@@ -47,6 +47,12 @@ def load(if_empty: bool) -> None:
             f"{summary.milestones} milestones, {summary.budgets} budgets, "
             f"{summary.documents} documents and {summary.findings} findings created."
         )
+        ops = summary.operations
+        click.echo(
+            f"Operations: {ops.projects} projects in operation, {ops.kpis} KPIs with "
+            f"{ops.observations} observations, {ops.scheduled_payments} scheduled payments, "
+            f"{ops.tariffs} tariffs and {ops.series} demand and revenue series created."
+        )
     sign_ins = services.demo_sign_ins()
     if sign_ins:
         click.echo(f"Demo sign-ins (password for each: {password}):")

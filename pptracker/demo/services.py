@@ -1,6 +1,6 @@
 """Loading the demo portfolio through the same services users go through."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -11,6 +11,7 @@ from pptracker.auth.models import User
 from pptracker.demo import data
 from pptracker.demo.budgets import load_budgets
 from pptracker.demo.milestones import load_milestones
+from pptracker.demo.operations import OperationsSummary, load_operations
 from pptracker.extensions import db
 from pptracker.projects import services as project_services
 from pptracker.projects.models import Party, Project
@@ -28,6 +29,7 @@ class LoadSummary:
     documents: int = 0
     milestones: int = 0
     budgets: int = 0
+    operations: OperationsSummary = field(default_factory=OperationsSummary)
 
 
 def is_empty() -> bool:
@@ -138,6 +140,7 @@ def load_demo(password: str) -> LoadSummary:
     summary.documents = _load_documents()
     summary.milestones = load_milestones(users)
     summary.budgets = load_budgets(users)
+    summary.operations = load_operations(users)
     return summary
 
 

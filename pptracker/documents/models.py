@@ -23,6 +23,10 @@ class Document(Audited, ConfidentialMixin, TimestampMixin, VersionedMixin, SoftD
     amendment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("amendments.id"), index=True)
     #: Evidence for a milestone's progress.
     milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestones.id"), index=True)
+    #: Evidence for a KPI observation.
+    kpi_observation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("kpi_observations.id"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     #: OC4IDS documentType code (an open list; PPP codes allowed).
     document_type: Mapped[str] = mapped_column(sa.String(60))

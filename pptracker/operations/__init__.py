@@ -1,0 +1,1 @@
+"""Operations: KPIs and deductions, payment schedule, tariffs, demand and revenue."""

@@ -1,0 +1,276 @@
+"""Pages for demand and revenue, forecast against actual: read by everyone, kept by managers."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pptracker.audit.services import record
+from pptracker.contracts.queries import contracts_of
+from pptracker.csvutil import stream_csv
+from pptracker.disclosure import may_see_confidential
+from pptracker.errors import ConflictError, DomainError
+from pptracker.extensions import db
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.operations import demand_csv, demand_queries, demand_services
+from pptracker.operations.demand_chart import ChartYear, demand_chart
+from pptracker.operations.demand_forms import METRICS, SeriesForm, YearsForm
+from pptracker.operations.tariff_forms import ImportForm
+from pptracker.permissions import Action, can, permission_required
+from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
+from pptracker.services import check_version
+
+bp = Blueprint("demand", __name__, template_folder="templates")
+
+MANAGE = "/manage/projects/<code>/operations/demand"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+
+def _load(project, series_id: int):
+    series = demand_queries.get_series(project.id, series_id)
+    if series is None:
+        abort(404)
+    return series
+
+
+def _attachment(body, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _check_button() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<code>/operations/demand/")
+@permission_required(Action.VIEW_PROJECT)
+def index(code: str):
+    """Show each series: its chart and forecast against actual with the variance."""
+    project = visible_project_or_404(code)
+    overview = demand_queries.demand_overview(
+        project.id, hide_confidential=not may_see_confidential(current_user, project)
+    )
+    charts = {
+        series.id: demand_chart(
+            series.name,
+            series.unit,
+            [ChartYear(r.year, r.forecast, r.actual) for r in series.rows],
+            id_prefix=f"demand-chart-{series.id}",
+        )
+        for series in overview.series
+    }
+    return render_template(
+        "operations/demand_index.html",
+        project=project,
+        overview=overview,
+        charts=charts,
+        metrics=METRICS,
+        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
+        button_form=EmptyForm(),
+    )
+
+
+@bp.route("/projects/<code>/operations/demand.csv")
+@permission_required(Action.VIEW_PROJECT)
+def export(code: str):
+    """Download every year of the project's series as CSV (public rows for the public)."""
+    project = visible_project_or_404(code)
+    rows = demand_queries.export_rows(
+        project.id, hide_confidential=not may_see_confidential(current_user, project)
+    )
+    record(
+        "demand.export",
+        entity=project,
+        summary=f"Exported {len(rows)} year{'' if len(rows) == 1 else 's'} of demand and "
+        "revenue as CSV",
+    )
+    db.session.commit()
+    body = (demand_csv.BOM, *stream_csv(demand_csv.EXPORT_COLUMNS, rows))
+    return _attachment(body, f"{project.code}-demand.csv")
+
+
+# --- series -------------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def new(code: str):
+    """Add a demand or revenue series to a contract."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    form = SeriesForm(contracts=contracts_of(project.id))
+    if form.validate_on_submit():
+        try:
+            series = demand_services.create_series(project, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Series {series.name} added. Now enter its years.", "success")
+            return redirect(url_for("demand.edit_years", code=code, series_id=series.id))
+    return render_template(
+        "operations/demand_series_form.html", form=form, project=project, series=None
+    ), form_status(form)
+
+
+@bp.route(f"{MANAGE}/<int:series_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def edit(code: str, series_id: int):
+    """Edit a series' details (its years are kept)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    series = _load(project, series_id)
+    form = SeriesForm(obj=series, contracts=[series.contract])
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(series, form.version.data)
+            demand_services.update_series(series, form.to_data())
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, series, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Series {series.name} saved.", "success")
+            return redirect(url_for("demand.index", code=code))
+    return (
+        render_template(
+            "operations/demand_series_form.html", form=form, project=project, series=series
+        ),
+        status or form_status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/<int:series_id>/delete")
+@permission_required(Action.EDIT_OPERATIONS)
+def delete(code: str, series_id: int):
+    """Delete a series entered by mistake (it and its years stay in the history)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    series = _load(project, series_id)
+    _check_button()
+    try:
+        demand_services.delete_series(series)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"Series {series.name} deleted. Its history is kept.", "success")
+    return redirect(url_for("demand.index", code=code))
+
+
+# --- years --------------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/<int:series_id>/years", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def edit_years(code: str, series_id: int):
+    """Enter or correct the forecast and actual of several years at once."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    series = _load(project, series_id)
+    overview = demand_queries.demand_overview(
+        project.id, hide_confidential=False, series_id=series.id
+    ).series[0]
+    form = YearsForm()
+    status = None
+    if request.method == "GET":
+        form.prefill(overview.rows, metric=series.metric)
+        form.version.data = series.version
+    elif form.validate_on_submit():
+        filled = form.filled()
+        try:
+            check_version(series, form.version.data)
+            demand_services.set_years(series, [row.to_year() for _i, row in filled])
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            form.version.data = series.version
+            status = 409
+        except demand_services.YearsError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            for problem in error.problems:
+                row = filled[problem.index][1]
+                target = getattr(row, problem.field or "", None) or row.year
+                target.errors = [*target.errors, problem.message]
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"The years of {series.name} are saved.", "success")
+            return redirect(url_for("demand.index", code=code) + f"#series-{series.id}")
+    return (
+        render_template(
+            "operations/demand_years_form.html",
+            form=form,
+            project=project,
+            series=series,
+            overview=overview,
+            button_form=EmptyForm(),
+        ),
+        status or form_status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/<int:series_id>/years/<int:value_id>/delete")
+@permission_required(Action.EDIT_OPERATIONS)
+def delete_year(code: str, series_id: int, value_id: int):
+    """Remove a year recorded by mistake (the audit log keeps it)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    series = _load(project, series_id)
+    value = demand_queries.get_value(series.id, value_id)
+    if value is None:
+        abort(404)
+    _check_button()
+    year = value.year
+    demand_services.delete_year(value)
+    db.session.commit()
+    flash(f"{year} removed from {series.name}.", "success")
+    return redirect(url_for("demand.edit_years", code=code, series_id=series.id))
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/import", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def import_(code: str):
+    """Import years from a CSV file: every row, or none and the list of problems."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        data = form.file.data.read(demand_csv.MAX_BYTES + 1)
+        result = demand_csv.import_years(project, data)
+        if result.ok:
+            db.session.commit()
+            count = len(result.written)
+            flash(f"{count} year{'' if count == 1 else 's'} imported.", "success")
+            return redirect(url_for("demand.index", code=code))
+        db.session.rollback()
+        errors = result.errors
+    status = 400 if errors or form.errors else 200
+    return render_template(
+        "operations/demand_import.html",
+        project=project,
+        form=form,
+        errors=errors,
+        max_rows=demand_csv.MAX_ROWS,
+    ), status
+
+
+@bp.route(f"{MANAGE}/template.csv")
+@permission_required(Action.EDIT_OPERATIONS)
+def template(code: str):
+    """Download the years import template: the header and example rows."""
+    editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    return _attachment(demand_csv.template_csv(), "demand-template.csv")

@@ -1,0 +1,648 @@
+"""Pages for KPIs, their observations, performance failures and deductions.
+
+Everyone who sees the project reads the KPIs and failures (the public only
+the non-confidential ones, with a notice for the rest); its managers record
+them, one observation at a time, a whole period at once, or from a CSV file.
+"""
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from pptracker.audit.services import record
+from pptracker.contracts.queries import contracts_of
+from pptracker.csvutil import stream_csv
+from pptracker.disclosure import may_see_confidential
+from pptracker.errors import ConflictError, DomainError
+from pptracker.extensions import db
+from pptracker.formatting import format_money
+from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.operations import kpi_csv, kpi_queries, kpi_services, periods
+from pptracker.operations.kpi_forms import (
+    BASES,
+    CATEGORIES,
+    FREQUENCIES,
+    SOURCES,
+    FailureForm,
+    ImportForm,
+    KpiForm,
+    LinkedFailureForm,
+    ObservationForm,
+    PeriodChoiceForm,
+)
+from pptracker.operations.models import Frequency, Kpi, KpiObservation, PerformanceFailure
+from pptracker.permissions import Action, can, permission_required
+from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
+from pptracker.services import check_version
+
+bp = Blueprint("kpis", __name__, template_folder="templates")
+
+MANAGE = "/manage/projects/<code>/operations"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
+#: Fields of the documents service's errors, as named on the observation form.
+_EVIDENCE_FIELDS = {"file": "evidence", "title": "evidence_title", "document_type": "evidence_type"}
+
+LABELS = {
+    "categories": CATEGORIES,
+    "frequencies": FREQUENCIES,
+    "sources": SOURCES,
+    "bases": BASES,
+}
+
+
+def _hide(project) -> bool:
+    return not may_see_confidential(current_user, project)
+
+
+def _check_button() -> None:
+    if not EmptyForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+def _load_kpi(project, kpi_id: int) -> Kpi:
+    kpi = db.session.get(Kpi, kpi_id)
+    if kpi is None or kpi.project_id != project.id or kpi.is_deleted:
+        abort(404)
+    return kpi
+
+
+def _load_observation(project, observation_id: int) -> KpiObservation:
+    observation = db.session.get(KpiObservation, observation_id)
+    if observation is None or observation.project_id != project.id:
+        abort(404)
+    return observation
+
+
+def _load_failure(project, failure_id: int) -> PerformanceFailure:
+    failure = db.session.get(PerformanceFailure, failure_id)
+    if failure is None or failure.project_id != project.id or failure.is_deleted:
+        abort(404)
+    return failure
+
+
+def _plain(value) -> str:
+    return kpi_services._plain(Decimal(value))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<code>/operations/kpis/")
+@permission_required(Action.VIEW_PROJECT)
+def index(code: str):
+    """Show a project's KPIs by contract with their latest result, and the penalty totals."""
+    project = visible_project_or_404(code)
+    hide = _hide(project)
+    return render_template(
+        "operations/kpi_index.html",
+        project=project,
+        kpis=kpi_queries.kpis_of(project.id, hide),
+        totals=kpi_queries.failure_totals(project.id, hide_confidential=hide),
+        labels=LABELS,
+        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
+        button_form=EmptyForm(),
+    )
+
+
+@bp.route("/projects/<code>/operations/kpis/<int:kpi_id>")
+@permission_required(Action.VIEW_PROJECT)
+def detail(code: str, kpi_id: int):
+    """Show a KPI and every observation of it, with its failures and evidence."""
+    project = visible_project_or_404(code)
+    hide = _hide(project)
+    kpi = kpi_queries.get_kpi(project.id, kpi_id, hide_confidential=hide)
+    if kpi is None:
+        abort(404)
+    return render_template(
+        "operations/kpi_detail.html",
+        project=project,
+        kpi=kpi,
+        observations=kpi_queries.observations_of(kpi.id, hide_confidential=hide),
+        labels=LABELS,
+        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
+        button_form=EmptyForm(),
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/projects/<code>/operations/failures/")
+@permission_required(Action.VIEW_PROJECT)
+def failures(code: str):
+    """List a project's performance failures and penalties, by year and contract."""
+    project = visible_project_or_404(code)
+    hide = _hide(project)
+    contract_id, year = _int_arg("contract"), _int_arg("year")
+    rows = kpi_queries.failures_of(
+        project.id, hide_confidential=hide, contract_id=contract_id, year=year
+    )
+    everything = kpi_queries.failure_totals(project.id, hide_confidential=hide)
+    contracts = [c for c in contracts_of(project.id) if not (hide and c.confidential)]
+    return render_template(
+        "operations/kpi_failures.html",
+        project=project,
+        rows=rows,
+        totals=kpi_queries.totals_of(rows, everything.withheld),
+        years=[int(t.key) for t in everything.by_year],
+        contracts=contracts,
+        contract_id=contract_id,
+        year=year,
+        labels=LABELS,
+        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
+        button_form=EmptyForm(),
+    )
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def _attachment(body, filename: str) -> Response:
+    return Response(
+        body,
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/operations/kpi-observations-template.csv")
+@permission_required(Action.VIEW_PROJECT)
+def template():
+    """Download the KPI observation import template: the header and one example row."""
+    return _attachment(kpi_csv.template_csv(), "kpi-observations-template.csv")
+
+
+@bp.route("/projects/<code>/operations/kpi-observations.csv")
+@permission_required(Action.VIEW_PROJECT)
+def export(code: str):
+    """Download a project's KPI observations as CSV (the public ones, for the public)."""
+    project = visible_project_or_404(code)
+    rows = kpi_csv.export_rows(project.id, hide_confidential=_hide(project))
+    record(
+        "kpi_observations.export",
+        entity=project,
+        summary=f"Exported {len(rows)} KPI observation{'' if len(rows) == 1 else 's'} as CSV",
+    )
+    db.session.commit()
+    body = (kpi_csv.BOM, *stream_csv(kpi_csv.EXPORT_COLUMNS, rows))
+    return _attachment(body, f"{project.code}-kpi-observations.csv")
+
+
+@bp.route(f"{MANAGE}/kpis/import", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def import_(code: str):
+    """Import KPI observations from a CSV file: every row, or none and the list of problems."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        data = form.file.data.read(kpi_csv.MAX_BYTES + 1)
+        result = kpi_csv.import_observations(
+            project, data, actor=current_user._get_current_object()
+        )
+        if result.ok:
+            db.session.commit()
+            count = len(result.created)
+            flash(
+                f"{count} observation{'' if count == 1 else 's'} imported; {result.failed} failed.",
+                "success",
+            )
+            return redirect(url_for("kpis.index", code=project.code))
+        db.session.rollback()
+        errors = result.errors
+    status = 400 if errors or form.errors else 200
+    return render_template(
+        "operations/kpi_import.html",
+        project=project,
+        form=form,
+        errors=errors,
+        max_rows=kpi_csv.MAX_ROWS,
+    ), status
+
+
+# --- KPIs ---------------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/kpis/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def new_kpi(code: str):
+    """Add a KPI to one of the project's contracts."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    form = KpiForm(contracts=contracts_of(project.id))
+    if form.validate_on_submit():
+        try:
+            kpi = kpi_services.create_kpi(project, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"KPI {kpi.code} added.", "success")
+            return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
+    return render_template(
+        "operations/kpi_form.html", form=form, project=project, kpi=None
+    ), form_status(form)
+
+
+@bp.route(f"{MANAGE}/kpis/<int:kpi_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def edit_kpi(code: str, kpi_id: int):
+    """Edit a KPI (its recorded observations keep their result)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    kpi = _load_kpi(project, kpi_id)
+    form = KpiForm(obj=kpi, contracts=contracts_of(project.id))
+    if request.method == "GET":
+        form.target.data = _plain(kpi.target)
+        if kpi.deduction_percent is not None:
+            form.deduction_percent.data = _plain(kpi.deduction_percent)
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(kpi, form.version.data)
+            kpi_services.update_kpi(kpi, form.to_data())
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, kpi, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"KPI {kpi.code} saved.", "success")
+            return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
+    return (
+        render_template("operations/kpi_form.html", form=form, project=project, kpi=kpi),
+        status or form_status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/kpis/<int:kpi_id>/delete")
+@permission_required(Action.EDIT_OPERATIONS)
+def delete_kpi(code: str, kpi_id: int):
+    """Delete a KPI; its observations and failures stay on record."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    kpi = _load_kpi(project, kpi_id)
+    _check_button()
+    try:
+        kpi_services.delete_kpi(kpi)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(f"KPI {kpi.code} deleted. Its observations and failures are kept.", "success")
+    return redirect(url_for("kpis.index", code=code))
+
+
+# --- observations -------------------------------------------------------------------------
+
+
+def _observation_form(kpi, obj=None) -> ObservationForm:
+    try:
+        # Reading the form parses the body, where an upload over the limit is refused.
+        return ObservationForm(obj=obj if request.method == "GET" else None, kpi=kpi)
+    except RequestEntityTooLarge:
+        from pptracker.documents import storage
+
+        raise RequestEntityTooLarge(
+            f"{storage.too_large_message()} Nothing was saved. Go back and choose a smaller file."
+        ) from None
+
+
+def _attach(form, observation, kpi) -> None:
+    if form.evidence.data and getattr(form.evidence.data, "filename", ""):
+        kpi_services.attach_evidence(
+            observation,
+            form.evidence.data,
+            form.evidence_data(kpi, periods.label(kpi.frequency, observation.period_start)),
+            uploader=current_user,
+        )
+
+
+def _saved_message(observation, kpi, verb: str) -> str:
+    label = periods.label(kpi.frequency, observation.period_start)
+    if observation.met:
+        return f"Observation of {kpi.code} for {label} {verb}: Met."
+    failure = kpi_services.failure_of(observation)
+    penalty = format_money(failure.penalty_contracted, failure.currency) if failure else "–"
+    return f"Observation of {kpi.code} for {label} {verb}: Failed, deduction {penalty}."
+
+
+def _attach_evidence_error(form, error) -> None:
+    if error.field in _EVIDENCE_FIELDS:
+        error.field = _EVIDENCE_FIELDS[error.field]
+    attach_error(form, error)
+
+
+@bp.route(f"{MANAGE}/kpis/<int:kpi_id>/observations/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def new_observation(code: str, kpi_id: int):
+    """Record a KPI's value for a period, with evidence if there is some."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    kpi = _load_kpi(project, kpi_id)
+    form = _observation_form(kpi)
+    if request.method == "GET" and request.args.get("period"):
+        form.period.data = request.args["period"]
+    if form.validate_on_submit():
+        try:
+            observation = kpi_services.record_observation(
+                project, form.to_data(kpi.id), actor=current_user
+            )
+            _attach(form, observation, kpi)
+        except DomainError as error:
+            db.session.rollback()
+            _attach_evidence_error(form, error)
+        else:
+            message = _saved_message(observation, kpi, "recorded")
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
+    return render_template(
+        "operations/kpi_observation_form.html",
+        form=form,
+        project=project,
+        kpi=kpi,
+        observation=None,
+        target=kpi_services.show_target(kpi),
+    ), form_status(form)
+
+
+@bp.route(f"{MANAGE}/observations/<int:observation_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def edit_observation(code: str, observation_id: int):
+    """Correct an observation; its result and failure follow."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    observation = _load_observation(project, observation_id)
+    kpi = observation.kpi
+    form = _observation_form(kpi, obj=observation)
+    if request.method == "GET":
+        form.period.data = periods.label(kpi.frequency, observation.period_start)
+        form.value.data = _plain(observation.value)
+        form.events.data = str(observation.events)
+        form.source.data = observation.source.value
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(observation, form.version.data)
+            kpi_services.update_observation(observation, form.to_data(kpi.id), actor=current_user)
+            _attach(form, observation, kpi)
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, observation, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            _attach_evidence_error(form, error)
+        else:
+            message = _saved_message(observation, kpi, "saved")
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
+    return (
+        render_template(
+            "operations/kpi_observation_form.html",
+            form=form,
+            project=project,
+            kpi=kpi,
+            observation=observation,
+            target=kpi_services.show_target(kpi),
+        ),
+        status or form_status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/observations/<int:observation_id>/delete")
+@permission_required(Action.EDIT_OPERATIONS)
+def delete_observation(code: str, observation_id: int):
+    """Delete an observation entered by mistake, and the failure it created."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    observation = _load_observation(project, observation_id)
+    kpi_id = observation.kpi_id
+    _check_button()
+    try:
+        kpi_services.delete_observation(observation)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Observation deleted. The audit log keeps it.", "success")
+    return redirect(url_for("kpis.detail", code=code, kpi_id=kpi_id))
+
+
+# --- a whole period at once ---------------------------------------------------------------
+
+
+def _period_kpis(project, contract_id, frequency) -> list[Kpi]:
+    return db.session.scalars(
+        sa.select(Kpi)
+        .where(
+            Kpi.project_id == project.id,
+            Kpi.contract_id == contract_id,
+            Kpi.frequency == frequency,
+            Kpi.is_deleted.is_(False),
+        )
+        .order_by(Kpi.code, Kpi.id)
+    ).all()
+
+
+def _observed(kpis, start) -> dict[int, KpiObservation]:
+    if not kpis:
+        return {}
+    return {
+        o.kpi_id: o
+        for o in db.session.scalars(
+            sa.select(KpiObservation).where(
+                KpiObservation.kpi_id.in_([k.id for k in kpis]),
+                KpiObservation.period_start == start,
+            )
+        )
+    }
+
+
+@bp.route(f"{MANAGE}/kpis/record", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def record_period(code: str):
+    """Record a period's values of a contract's KPIs on one page: all rows, or none."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    contracts = contracts_of(project.id)
+    choice = PeriodChoiceForm(request.args, contracts=contracts)
+    context = {"project": project, "choice": choice, "button_form": EmptyForm()}
+    if not request.args:
+        # A POST without the contract and period chosen is incomplete, not a step.
+        status = 400 if request.method == "POST" else 200
+        return render_template("operations/kpi_record.html", step=1, **context), status
+    if not choice.validate():
+        return render_template("operations/kpi_record.html", step=1, **context), 400
+    contract = next(c for c in contracts if c.id == choice.contract_id.data)
+    frequency = Frequency(choice.frequency.data)
+    try:
+        start, _end = periods.parse(frequency, choice.period.data, field="period")
+        periods.check_within_contract(contract, start, _end, field="period")
+    except DomainError as error:
+        attach_error(choice, error)
+        return render_template("operations/kpi_record.html", step=1, **context), 400
+    label = periods.label(frequency, start)
+    kpis = _period_kpis(project, contract.id, frequency)
+    observed = _observed(kpis, start)
+    open_kpis = [k for k in kpis if k.id not in observed]
+    values: dict[int, dict] = {}
+    row_errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        _check_button()
+        rows = []
+        for kpi in open_kpis:
+            entered = {
+                name: (request.form.get(f"{name}-{kpi.id}") or "").strip()
+                for name in ("value", "events", "note")
+            }
+            values[kpi.id] = entered
+            if not any(entered.values()):
+                continue  # a blank row: nothing to record for this KPI
+            rows.append(
+                kpi_services.ObservationData(
+                    kpi_id=kpi.id,
+                    period=label,
+                    value=entered["value"],
+                    events=entered["events"] or None,
+                    note=entered["note"],
+                )
+            )
+        try:
+            written = kpi_services.record_period(
+                project, contract, frequency, label, rows, actor=current_user
+            )
+        except kpi_services.PeriodErrors as error:
+            db.session.rollback()
+            row_errors = error.errors
+            status = 400
+        except DomainError as error:
+            db.session.rollback()
+            row_errors = {None: error.message}
+            status = 400
+        else:
+            failed = [o for o in written if not o.met]
+            total = sum(
+                (f.penalty_contracted for o in failed if (f := kpi_services.failure_of(o))),
+                Decimal("0.00"),
+            )
+            count = len(written)
+            message = f"{count} observation{'' if count == 1 else 's'} recorded for {label}"
+            if failed:
+                message += (
+                    f"; {len(failed)} failed: deduction {format_money(total, contract.currency)}"
+                )
+            else:
+                message += "; all met their target"
+            db.session.commit()
+            flash(message + ".", "success")
+            return redirect(url_for("kpis.index", code=code))
+    return render_template(
+        "operations/kpi_record.html",
+        step=2,
+        contract=contract,
+        frequency=frequency,
+        label=label,
+        kpis=kpis,
+        observed=observed,
+        values=values,
+        row_errors=row_errors,
+        show_target=kpi_services.show_target,
+        show_value=kpi_services.show_value,
+        **context,
+    ), status
+
+
+# --- failures -----------------------------------------------------------------------------
+
+
+@bp.route(f"{MANAGE}/failures/new", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def new_failure(code: str):
+    """Record a performance failure found outside the KPI observations."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    form = FailureForm(contracts=contracts_of(project.id))
+    if request.method == "GET":
+        form.penalty_paid.data = Decimal("0.00")
+    if form.validate_on_submit():
+        try:
+            kpi_services.record_failure(project, form.to_data())
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Performance failure recorded.", "success")
+            return redirect(url_for("kpis.failures", code=code))
+    return render_template(
+        "operations/kpi_failure_form.html", form=form, project=project, failure=None, linked=False
+    ), form_status(form)
+
+
+@bp.route(f"{MANAGE}/failures/<int:failure_id>/edit", methods=["GET", "POST"])
+@permission_required(Action.EDIT_OPERATIONS)
+def edit_failure(code: str, failure_id: int):
+    """Correct a failure (for one from an observation: what was imposed and paid)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    failure = _load_failure(project, failure_id)
+    linked = failure.observation_id is not None
+    if linked:
+        form = LinkedFailureForm(obj=failure)
+    else:
+        form = FailureForm(obj=failure, contracts=contracts_of(project.id))
+        if request.method == "GET":
+            form.events.data = str(failure.events)
+    status = None
+    if form.validate_on_submit():
+        try:
+            check_version(failure, form.version.data)
+            data = form.to_data(failure) if linked else form.to_data()
+            kpi_services.update_failure(failure, data)
+        except ConflictError as error:
+            db.session.rollback()
+            show_conflict(form, failure, error)
+            status = 409
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Performance failure saved.", "success")
+            return redirect(url_for("kpis.failures", code=code))
+    return (
+        render_template(
+            "operations/kpi_failure_form.html",
+            form=form,
+            project=project,
+            failure=failure,
+            linked=linked,
+            labels=LABELS,
+        ),
+        status or form_status(form),
+    )
+
+
+@bp.post(f"{MANAGE}/failures/<int:failure_id>/delete")
+@permission_required(Action.EDIT_OPERATIONS)
+def delete_failure(code: str, failure_id: int):
+    """Delete a failure recorded by mistake (not one created from an observation)."""
+    project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
+    failure = _load_failure(project, failure_id)
+    _check_button()
+    try:
+        kpi_services.delete_failure(failure)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Performance failure deleted. Its history is kept.", "success")
+    return redirect(url_for("kpis.failures", code=code))
