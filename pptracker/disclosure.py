@@ -5,6 +5,7 @@ contract, amendment, risk, commitment or document never reaches the public:
 a ``Redacted`` notice with the reason stands in its place.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -56,3 +57,73 @@ def public_only(model) -> sa.ColumnElement[bool]:
 def is_redacted(item) -> bool:
     """Tell whether ``item`` is a redaction notice (for templates)."""
     return isinstance(item, Redacted)
+
+
+#: Why a record of a deleted contract is withheld from the public.
+WITHDRAWN = "its contract was withdrawn"
+
+
+def withheld_reason(
+    record,
+    contract,
+    *,
+    withdrawn: str = WITHDRAWN,
+    of_contract: Callable[[str], str] = str,
+) -> str | None:
+    """Return why the public may not see ``record``, or None when it may.
+
+    A record is withheld when its contract is deleted or confidential, or when
+    it is confidential itself; the contract's reason comes first.
+
+    :param record: anything with ``confidential`` and ``confidential_reason``
+        (None for a record that inherits its contract's confidentiality only).
+    :param withdrawn: the reason given for a deleted contract.
+    :param of_contract: words the contract's reason (e.g. "its contract is
+        confidential (…)"); by default the reason as it stands.
+    """
+    if contract.is_deleted:
+        return withdrawn
+    if contract.confidential:
+        return of_contract(contract.confidential_reason or "withheld")
+    if record is not None and record.confidential:
+        return record.confidential_reason or "withheld"
+    return None
+
+
+def notices(reasons: Iterable[str], kind: str, plural: str) -> list[Redacted]:
+    """Return one notice per reason, counting the records withheld for it ("3 KPIs").
+
+    :param kind: one record in words ("KPI"); ``plural``: several ("KPIs").
+    """
+    counts = Counter(reason or "withheld" for reason in reasons)
+    return [
+        Redacted(kind, f"{n} {kind if n == 1 else plural}", reason)
+        for reason, n in sorted(counts.items())
+    ]
+
+
+def notice(kind: str, contract, reason: str) -> Redacted:
+    """Return the notice for one withheld record of ``contract``.
+
+    It names the contract unless the contract is withheld too.
+    """
+    if contract.confidential or contract.is_deleted:
+        return Redacted(kind, f"A {kind} of a withheld contract", reason)
+    return Redacted(kind, f"A {kind} of contract {contract.reference}", reason)
+
+
+def withhold(pairs: Iterable[tuple], *, hide_confidential: bool, kind: Callable[[object], str]):
+    """Split ``(record, contract)`` pairs into those shown and notices for those withheld.
+
+    :param hide_confidential: True for the public; otherwise every pair is shown.
+    :param kind: names a withheld record's kind for its notice ("tariff").
+    :return: the pairs shown, in order, and one ``notice`` per record withheld.
+    """
+    shown, withheld = [], []
+    for record, contract in pairs:
+        reason = withheld_reason(record, contract) if hide_confidential else None
+        if reason is None:
+            shown.append((record, contract))
+        else:
+            withheld.append(notice(kind(record), contract, reason))
+    return shown, withheld

@@ -2,12 +2,40 @@
 
 from urllib.parse import urlsplit
 
+from flask import abort
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for POST buttons (publish, delete)."""
+
+
+def check_button() -> None:
+    """Refuse (400) a POST button whose CSRF token is missing or expired."""
+    if not EmptyForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+
+
+class CsvImportForm(FlaskForm):
+    """Upload a CSV file to import; the importer checks its size, rows and content."""
+
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a CSV file to import.")],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+def csv_import_form(what: str, *, max_rows: int, max_bytes: int) -> CsvImportForm:
+    """Return the upload form for an importer of ``what`` ("milestones") with its limits."""
+    form = CsvImportForm()
+    form.file.description = (
+        f"UTF-8 CSV in the template's format, at most {max_rows:,} {what} "
+        f"and {max_bytes // (1024 * 1024)} MB."
+    )
+    return form
 
 
 class VersionField(HiddenField):

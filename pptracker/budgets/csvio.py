@@ -19,11 +19,8 @@ and the transactions are then added through the ORM a thousand at a time,
 so the audit trail still records each one.
 """
 
-import csv
-import io
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -33,15 +30,20 @@ from pptracker.budgets import services
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Contract
 from pptracker.csvimport import (
-    MAX_ERRORS,
     CellError,
+    ImportOutcome,
+    Row,
     RowError,
+    by_field,
     capped,
-    decode,
-    header_error,
-    unneutralise,
+    cell_amount,
+    cell_choice,
+    cell_contract,
+    cell_date,
+    read_rows,
+    refusal,
+    template,
 )
-from pptracker.csvutil import stream_csv
 from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.projects.models import Party
@@ -67,11 +69,7 @@ MAX_BYTES = 32 * 1024 * 1024
 #: Transactions added to the session between two flushes.
 BATCH = 1_000
 
-BOM = "\ufeff"
-
-#: What ``csvutil.safe_cell`` puts an apostrophe before (a spreadsheet formula's start).
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_AMOUNT = re.compile(r"\d+(\.\d+)?")
+_RATE = re.compile(r"\d+(\.\d+)?")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 #: Which column a service's complaint (named by form field) belongs to.
@@ -85,16 +83,10 @@ _COLUMN_OF_FIELD = {
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportOutcome):
     """What an import did: how many transactions it created, or why it created none."""
 
     created: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the file was imported (no error at all)."""
-        return not self.errors
 
 
 # --- the template --------------------------------------------------------------------------
@@ -115,7 +107,7 @@ def template_csv() -> str:
         "INV-2025-0042",
         "Interim payment certificate 7: earthworks",
     ]
-    return BOM + "".join(stream_csv(COLUMNS, [example]))
+    return template(COLUMNS, [example])
 
 
 # --- reading cells -----------------------------------------------------------------------------
@@ -125,45 +117,18 @@ _KINDS = {k.value: k for k in TransactionKind}
 
 
 def _kind(value: str) -> TransactionKind:
-    kind = _KINDS.get(value.lower())
-    if kind is None:
-        raise CellError(
-            f"“{value}” is not a kind of transaction. Use one of: {', '.join(_KINDS)}."
-            if value
-            else "Give the kind: commitment, payment or receipt."
-        )
-    return kind
-
-
-def _date(value: str) -> date:
-    if not value:
-        raise CellError("Give the date of the transaction, written as YYYY-MM-DD.")
-    if not _DATE.fullmatch(value):
-        raise CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CellError(f"“{value}” is not a real date.") from None
-
-
-def _amount(value: str) -> Decimal:
-    if not value:
-        raise CellError("Give the amount.")
-    if not _AMOUNT.fullmatch(value):
-        raise CellError(
-            f"“{value}” is not an amount: write digits with a dot for decimals "
-            "(e.g. 1250000.50), without currency, sign or thousands separators."
-        )
-    amount = Decimal(value)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"“{value}” has more than two decimals.")
-    return amount
+    return cell_choice(
+        value,
+        _KINDS,
+        what="kind of transaction",
+        missing="Give the kind: commitment, payment or receipt.",
+    )
 
 
 def _rate(value: str) -> Decimal | None:
     if not value:
         return None
-    if not _AMOUNT.fullmatch(value):
+    if not _RATE.fullmatch(value):
         raise CellError(
             f"“{value}” is not a rate: write digits with a dot for decimals (e.g. 1.08250000)."
         )
@@ -207,20 +172,6 @@ def _line(value: str, codes: dict[str, int]) -> int | None:
     return line_id
 
 
-def _contract(value: str, references: dict[str, int]) -> int | None:
-    if not value:
-        return None
-    if value in references:
-        return references[value]
-    folded = [ref for ref in references if ref.casefold() == value.casefold()]
-    if len(folded) == 1:
-        return references[folded[0]]
-    raise CellError(
-        f"No contract of this project has the reference “{value}”. "
-        "Leave it blank, or use the reference shown on the contract's page."
-    )
-
-
 @dataclass
 class _Lookups:
     """What the rows name, read once per import (and held, so the session keeps them)."""
@@ -256,124 +207,48 @@ def _lookups(project) -> _Lookups:
 # --- the file ----------------------------------------------------------------------------------
 
 
-def _parse_row(number: int, cells: list[str], width: int, index, project, lookups):
+def _parse_row(row: Row, project, lookups: _Lookups):
     """Return the row as checked ``(TransactionData, project_amount)`` (None) and its problems."""
-    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-        return None, [
-            RowError(
-                number,
-                None,
-                f"This row has {len(cells)} cells but the header names {width} columns: "
-                "is a comma in a text missing its quotes?",
-            )
-        ]
-    if len(cells) < width:
-        cells = cells + [""] * (width - len(cells))  # a short row is padded with blanks
-
-    converters = (
-        ("kind", _kind),
-        ("date", _date),
-        ("amount", _amount),
-        ("currency", lambda v: _currency(v, project.currency)),
-        ("rate", _rate),
-        ("budget_line_code", lambda v: _line(v, lookups.lines)),
-        ("contract_reference", lambda v: _contract(v, lookups.contracts)),
-        ("payer", lambda v: _by_name(v, lookups.parties, "payer")),
-        ("payee", lambda v: _by_name(v, lookups.parties, "payee")),
-        ("reference", lambda v: v or None),
-        ("description", lambda v: v),
+    values, errors = row.convert(
+        {
+            "kind": _kind,
+            "date": lambda v: cell_date(
+                v, missing="Give the date of the transaction, written as YYYY-MM-DD."
+            ),
+            "amount": lambda v: cell_amount(v, missing="Give the amount."),
+            "currency": lambda v: _currency(v, project.currency),
+            "rate": _rate,
+            "budget_line_code": lambda v: _line(v, lookups.lines),
+            "contract_reference": lambda v: cell_contract(v, lookups.contracts),
+            "payer": lambda v: _by_name(v, lookups.parties, "payer"),
+            "payee": lambda v: _by_name(v, lookups.parties, "payee"),
+            "reference": lambda v: v or None,
+            "description": lambda v: v,
+        }
     )
-    values, errors = {}, []
-    for name, convert in converters:
-        try:
-            values[name] = convert(unneutralise(cells[index[name]].strip()))
-        except CellError as error:
-            errors.append(RowError(number, name, str(error)))
     if errors:
         return None, errors
-    data = services.TransactionData(
-        kind=values["kind"],
-        transaction_date=values["date"],
-        amount=values["amount"],
-        currency=values["currency"],
-        rate=values["rate"],
-        budget_line_id=values["budget_line_code"],
-        contract_id=values["contract_reference"],
-        payer_id=values["payer"],
-        payee_id=values["payee"],
-        reference=values["reference"],
-        description=values["description"],
-    )
+    data = services.TransactionData(**by_field(values, _COLUMN_OF_FIELD))
     # The service's own rules (plausible, not future dates; the currency and
     # rate; the conversion), checked without writing anything: the very
     # checks record_transaction makes before it adds a row.
     try:
         return services.validate_transaction(project, data), []
     except DomainError as error:
-        column = _COLUMN_OF_FIELD.get(error.field, error.field)
-        return None, [RowError(number, column if column in COLUMNS else None, error.message)]
+        return None, [refusal(row.number, error, COLUMNS, _COLUMN_OF_FIELD)]
 
 
 def _parse(data: bytes, project) -> tuple[list, list[RowError]]:
     """Check every row; return the checked transactions and the problems."""
-    if len(data) > MAX_BYTES:
-        return [], [
-            RowError(
-                None,
-                None,
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into "
-                "smaller files and import them one by one.",
-            )
-        ]
-    try:
-        text = decode(data)
-    except CellError as error:
-        return [], [RowError(None, None, str(error))]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list = []
-    errors: list[RowError] = []
-    try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            return [], [
-                RowError(
-                    None,
-                    None,
-                    "The file is empty: start from the template, whose first "
-                    "row names the columns.",
-                )
-            ]
-        problem = header_error(header, COLUMNS)
-        if problem:
-            return [], [problem]
-        index = {name.strip().lower(): i for i, name in enumerate(header)}
-        lookups = _lookups(project)
-        count = 0
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line, e.g. at the end of the file
-            count += 1
-            if count > MAX_ROWS:
-                return [], [
-                    RowError(
-                        None,
-                        None,
-                        f"The file has more than {MAX_ROWS:,} transactions; nothing was "
-                        "imported. Split it into smaller files.",
-                    )
-                ]
-            if len(errors) >= MAX_ERRORS:
-                continue  # keep counting rows, stop checking them
-            checked, row_errors = _parse_row(number, cells, len(header), index, project, lookups)
-            errors.extend(row_errors)
-            if checked is not None:
-                rows.append(checked)
-    except csv.Error as error:
-        errors.append(
-            RowError(reader.line_num or None, None, f"The file is not valid CSV: {error}.")
-        )
-    if not rows and not errors:
-        errors.append(RowError(None, None, "The file has a header but no transactions."))
+    lookups = _lookups(project)
+    rows, errors = read_rows(
+        data,
+        COLUMNS,
+        lambda row: _parse_row(row, project, lookups),
+        noun="transactions",
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+    )
     return rows, capped(errors)
 
 

@@ -3,11 +3,10 @@
 import logging
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 
-from pptracker import codelists
 from pptracker.budgets import money
 from pptracker.budgets.models import BudgetCategory, BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Contract
@@ -17,19 +16,19 @@ from pptracker.extensions import db
 from pptracker.milestones.models import Milestone
 from pptracker.operations.models import ScheduledPayment
 from pptracker.projects.models import Party
+from pptracker.values import (
+    MAX_AMOUNT,
+    check_plausible,
+    currency_code,
+    parse_decimal,
+    parse_money,
+)
 
 logger = logging.getLogger(__name__)
 
-#: Dates outside this range are typing mistakes, not budgets or payments.
-EARLIEST = date(1950, 1, 1)
-LATEST = date(2150, 12, 31)
-
-#: The largest amount a ``Money`` column holds (NUMERIC(18, 2)).
-MAX_AMOUNT = Decimal("9999999999999999.99")
 #: The largest rate an ``ExactDecimal(18, 8)`` column holds.
 MAX_RATE = Decimal("9999999999.99999999")
 RATE_PLACES = 8
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -73,38 +72,6 @@ class TransactionData:
 # --- shared checks ------------------------------------------------------------------------
 
 
-def _decimal(value, field: str, what: str) -> Decimal:
-    """Return ``value`` as a finite Decimal; floats are refused (they are not exact)."""
-    if value is None or value == "":
-        raise DomainError(f"Give the {what}.", field=field)
-    if isinstance(value, float) or isinstance(value, bool):
-        raise DomainError(f"The {what} is an exact amount, not a float.", field=field)
-    try:
-        number = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(f"The {what} is a number.", field=field) from None
-    if not number.is_finite():
-        raise DomainError(f"The {what} is a number.", field=field)
-    return number
-
-
-def _money(value, field: str, what: str) -> Decimal:
-    amount = _decimal(value, field, what)
-    if amount != amount.quantize(CENT):
-        raise DomainError(f"The {what} has at most two decimals.", field=field)
-    if abs(amount) > MAX_AMOUNT:
-        raise DomainError(f"The {what} is too large.", field=field)
-    return amount.quantize(CENT)
-
-
-def _plausible(value: date | None, field: str) -> None:
-    if value is not None and not EARLIEST <= value <= LATEST:
-        raise DomainError(
-            f"This date is not plausible: give a date between {EARLIEST.year} and {LATEST.year}.",
-            field=field,
-        )
-
-
 def _live_party(party_id: int | None, field: str, what: str) -> None:
     if party_id is None:
         return
@@ -132,12 +99,12 @@ def _validate_line(project, data: BudgetLineData, line: BudgetLine | None) -> Bu
         category = BudgetCategory(data.category)
     except ValueError:
         raise DomainError("Choose a category from the list.", field="category") from None
-    planned = _money(data.planned_amount, "planned_amount", "planned amount")
-    if planned < 0:
-        raise DomainError("The planned amount cannot be negative.", field="planned_amount")
+    planned = parse_money(
+        data.planned_amount, field="planned_amount", what="planned amount", minimum=0
+    )
     _live_party(data.funding_source_id, "funding_source_id", "funding source")
-    _plausible(data.start_date, "start_date")
-    _plausible(data.end_date, "end_date")
+    check_plausible(data.start_date, field="start_date")
+    check_plausible(data.end_date, field="end_date")
     if data.start_date and data.end_date and data.end_date < data.start_date:
         raise DomainError("The end date cannot be before the start date.", field="end_date")
     clash = db.session.scalar(
@@ -217,7 +184,7 @@ def _rate(data: TransactionData, currency: str, project_currency: str) -> Decima
     if currency == project_currency:
         if data.rate in (None, ""):
             return Decimal(1)
-        rate = _decimal(data.rate, "rate", "rate")
+        rate = parse_decimal(data.rate, field="rate", what="rate")
         if rate != 1:
             raise DomainError(
                 f"The amount is in {project_currency}, the project currency: the rate is 1. "
@@ -231,13 +198,10 @@ def _rate(data: TransactionData, currency: str, project_currency: str) -> Decima
             f"(how many {project_currency} one {currency} is worth on the transaction date).",
             field="rate",
         )
-    rate = _decimal(data.rate, "rate", "rate")
+    rate = parse_decimal(data.rate, field="rate", what="rate")
     if rate <= 0:
         raise DomainError("The rate is more than zero.", field="rate")
-    if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
-        raise DomainError(f"The rate has at most {RATE_PLACES} decimals.", field="rate")
-    if rate > MAX_RATE:
-        raise DomainError("The rate is too large.", field="rate")
+    parse_decimal(rate, field="rate", what="rate", places=RATE_PLACES, maximum=MAX_RATE)
     return rate
 
 
@@ -293,24 +257,20 @@ def validate_transaction(project, data: TransactionData) -> tuple[TransactionDat
         ) from None
     if not isinstance(data.transaction_date, date):
         raise DomainError("Give the date of the transaction.", field="transaction_date")
-    _plausible(data.transaction_date, "transaction_date")
+    check_plausible(data.transaction_date, field="transaction_date")
     if data.transaction_date > today():
         raise DomainError(
             "The date cannot be in the future: record the transaction once it has happened.",
             field="transaction_date",
         )
-    amount = _money(data.amount, "amount", "amount")
+    amount = parse_money(data.amount, field="amount", what="amount")
     if amount <= 0:
         raise DomainError(
             "The amount is more than zero: the kind (commitment, payment or receipt) says "
             "which way the money goes.",
             field="amount",
         )
-    currency = (data.currency or "").strip().upper()
-    if currency not in codelists.codelist("currency"):
-        raise DomainError(
-            "Choose a currency from the list (an ISO 4217 code such as EUR).", field="currency"
-        )
+    currency = currency_code(data.currency)
     rate = _rate(data, currency, project.currency)
     project_amount = money.convert(amount, rate)
     if project_amount <= 0:

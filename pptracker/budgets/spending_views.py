@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import aliased, contains_eager
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
@@ -30,6 +29,7 @@ from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Contract
 from pptracker.csvutil import stream_csv
 from pptracker.extensions import db
+from pptracker.forms import csv_import_form
 from pptracker.permissions import Action, permission_required, require
 from pptracker.projects.loaders import visible_project_or_404
 from pptracker.projects.models import Party, Project
@@ -347,20 +347,6 @@ def red_flags():
 # --- the CSV import ----------------------------------------------------------------------------
 
 
-class ImportForm(FlaskForm):
-    """Upload a transaction CSV."""
-
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        description=(
-            f"UTF-8 CSV in the template's format, at most {csvio.MAX_ROWS:,} transactions "
-            f"and {csvio.MAX_BYTES // (1024 * 1024)} MB."
-        ),
-        render_kw={"accept": ".csv,text/csv"},
-    )
-
-
 @bp.route("/budget/template.csv")
 @permission_required(Action.EDIT_BUDGET)
 def template():
@@ -378,7 +364,7 @@ def import_transactions(code: str):
     """Import transactions from a CSV file: every row, or none and the list of problems."""
     project = visible_project_or_404(code)
     require(Action.EDIT_BUDGET, project)
-    form = ImportForm()
+    form = csv_import_form("transactions", max_rows=csvio.MAX_ROWS, max_bytes=csvio.MAX_BYTES)
     errors: list[csvio.RowError] = []
     if form.validate_on_submit():
         # Read one byte past the limit, so a larger file is recognised as such.

@@ -2,13 +2,12 @@
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 
 from pptracker.audit.services import record
 from pptracker.csvutil import stream_csv
 from pptracker.disclosure import may_see_confidential
 from pptracker.extensions import db
+from pptracker.forms import csv_import_form
 from pptracker.milestones import csvio
 from pptracker.permissions import Action, permission_required, require
 from pptracker.projects.loaders import visible_project_or_404
@@ -16,20 +15,6 @@ from pptracker.projects.loaders import visible_project_or_404
 bp = Blueprint("milestone_csv", __name__, template_folder="templates")
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
-
-
-class ImportForm(FlaskForm):
-    """Upload a milestone CSV."""
-
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        description=(
-            f"UTF-8 CSV in the template's format, at most {csvio.MAX_ROWS:,} milestones "
-            f"and {csvio.MAX_BYTES // (1024 * 1024)} MB."
-        ),
-        render_kw={"accept": ".csv,text/csv"},
-    )
 
 
 def _attachment(body, filename: str) -> Response:
@@ -75,7 +60,7 @@ def import_(code: str):
     """Import milestones from a CSV file: every row, or none and the list of problems."""
     project = visible_project_or_404(code)
     require(Action.EDIT_MILESTONES, project)
-    form = ImportForm()
+    form = csv_import_form("milestones", max_rows=csvio.MAX_ROWS, max_bytes=csvio.MAX_BYTES)
     errors: list[csvio.RowError] = []
     if form.validate_on_submit():
         # Read one byte past the limit, so a larger file is recognised as such.

@@ -11,31 +11,34 @@ thousands separators. An import is all or nothing: every row is checked
 first, and one invalid row means nothing is imported.
 """
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from pptracker import codelists
 from pptracker.audit.services import record
-from pptracker.contracts.models import Contract
+from pptracker.csvimport import BOM as BOM
 from pptracker.csvimport import (
-    MAX_ERRORS,
     CellError,
+    ImportOutcome,
+    Row,
     RowError,
+    apply_rows,
+    by_field,
     capped,
-    decode,
-    header_error,
-    unneutralise,
+    cell_amount,
+    cell_choice,
+    cell_contract,
+    cell_date,
+    contract_references,
+    read_rows,
+    squeezed,
+    template,
 )
-from pptracker.csvutil import stream_csv
-from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.milestones.models import Milestone, MilestoneStatus
 from pptracker.milestones.services import MilestoneData, create_milestone
@@ -59,28 +62,18 @@ COLUMNS = [
 MAX_ROWS = 10_000
 #: The largest file accepted, in bytes.
 MAX_BYTES = 5 * 1024 * 1024
-BOM = "\ufeff"
 
-#: What ``csvutil.safe_cell`` puts an apostrophe before (a spreadsheet formula's start).
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _WHOLE = re.compile(r"\d+")
-_AMOUNT = re.compile(r"\d+(\.\d+)?")
 
 #: Which column a service's complaint (named by form field) belongs to.
 _COLUMN_OF_FIELD = {"contract_id": "contract_reference"}
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportOutcome):
     """What an import did: the milestones it created, or why it created none."""
 
     created: list[Milestone] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the file was imported (no error at all)."""
-        return not self.errors
 
 
 # --- export -----------------------------------------------------------------------------
@@ -145,7 +138,7 @@ def template_csv() -> str:
         "1",
         "250000.00",
     ]
-    return BOM + "".join(stream_csv(COLUMNS, [example]))
+    return template(COLUMNS, [example])
 
 
 # --- import -----------------------------------------------------------------------------
@@ -154,12 +147,7 @@ def template_csv() -> str:
 def _lookup(name: str, value: str, what: str) -> str:
     """Return the code of ``value`` in code list ``name`` (case does not matter)."""
     codes = codelists.codelist(name)
-    if value in codes:
-        return value
-    by_lower = {code.lower(): code for code in codes}
-    if value.lower() in by_lower:
-        return by_lower[value.lower()]
-    raise CellError(f"“{value}” is not a {what}. Use one of: {', '.join(codes)}.")
+    return cell_choice(value, {code.casefold(): code for code in codes}, what=what)
 
 
 def _text(value: str, column: str) -> str:
@@ -171,32 +159,19 @@ def _text(value: str, column: str) -> str:
     return value
 
 
-def _date(value: str) -> date | None:
-    if not value:
-        return None
-    if not _DATE.fullmatch(value):
-        raise CellError(f"“{value}” is not a date written as YYYY-MM-DD (e.g. 2026-03-31).")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CellError(f"“{value}” is not a real date.") from None
-
-
 _STATUSES = {s.value.lower(): s for s in MilestoneStatus} | {
     s.name.replace("_", "").lower(): s for s in MilestoneStatus
 }
 
 
 def _status(value: str) -> MilestoneStatus:
-    if not value:
-        return MilestoneStatus.SCHEDULED
-    status = _STATUSES.get(re.sub(r"[\s_-]", "", value).lower())
-    if status is None:
-        raise CellError(
-            f"“{value}” is not a milestone status. Use one of: "
-            f"{', '.join(s.value for s in MilestoneStatus)}."
-        )
-    return status
+    return cell_choice(
+        value,
+        _STATUSES,
+        what="milestone status",
+        default=MilestoneStatus.SCHEDULED,
+        fold=squeezed,
+    )
 
 
 def _whole(value: str, *, default: int, low: int, high: int | None, what: str) -> int:
@@ -212,149 +187,41 @@ def _whole(value: str, *, default: int, low: int, high: int | None, what: str) -
     return number
 
 
-def _amount(value: str) -> Decimal | None:
-    if not value:
-        return None
-    if not _AMOUNT.fullmatch(value):
-        raise CellError(
-            f"“{value}” is not an amount: write digits with a dot for decimals "
-            "(e.g. 1250000.50), without currency or thousands separators, zero or more."
-        )
-    amount = Decimal(value)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise CellError(f"“{value}” has more than two decimals.")
-    return amount
-
-
-def _contract_references(project) -> dict[str, int]:
-    return dict(
-        db.session.execute(
-            sa.select(Contract.reference, Contract.id).where(
-                Contract.project_id == project.id, Contract.is_deleted.is_(False)
-            )
-        ).all()
-    )
-
-
-def _contract(value: str, references: dict[str, int]) -> int | None:
-    if not value:
-        return None
-    if value in references:
-        return references[value]
-    folded = [ref for ref in references if ref.casefold() == value.casefold()]
-    if len(folded) == 1:
-        return references[folded[0]]
-    raise CellError(
-        f"No contract of this project has the reference “{value}”. "
-        "Leave it blank, or use the reference shown on the contract's page."
-    )
-
-
 def _parse(data: bytes, project) -> tuple[list[tuple[int, MilestoneData]], list[RowError]]:
     """Check every row; return the milestones with their row numbers, and the problems."""
-    if len(data) > MAX_BYTES:
-        return [], [
-            RowError(
-                None,
-                None,
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into "
-                "smaller files and import them one by one.",
-            )
-        ]
-    try:
-        text = decode(data)
-    except CellError as error:
-        return [], [RowError(None, None, str(error))]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, MilestoneData]] = []
-    errors: list[RowError] = []
-    try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            return [], [
-                RowError(
-                    None,
-                    None,
-                    "The file is empty: start from the template, whose first "
-                    "row names the columns.",
-                )
-            ]
-        problem = header_error(header, COLUMNS)
-        if problem:
-            return [], [problem]
-        index = {name.strip().lower(): i for i, name in enumerate(header)}
-        references = _contract_references(project)
-        count = 0
-        # Spreadsheet row numbers: the header is row 1. A quoted cell may run
-        # over several lines of the file but is still one spreadsheet row.
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line, e.g. at the end of the file
-            count += 1
-            if count > MAX_ROWS:
-                return [], [
-                    RowError(
-                        None,
-                        None,
-                        f"The file has more than {MAX_ROWS:,} milestones; nothing was "
-                        "imported. Split it into smaller files.",
-                    )
-                ]
-            if len(errors) >= MAX_ERRORS:
-                continue  # keep counting rows, stop checking them
-            data_row, row_errors = _parse_row(number, cells, header, index, references)
-            errors.extend(row_errors)
-            if data_row is not None:
-                rows.append((number, data_row))
-    except csv.Error as error:
-        errors.append(
-            RowError(reader.line_num or None, None, f"The file is not valid CSV: {error}.")
-        )
-    if not rows and not errors:
-        errors.append(RowError(None, None, "The file has a header but no milestones."))
+    references = contract_references(project)
+    rows, errors = read_rows(
+        data,
+        COLUMNS,
+        lambda row: _parse_row(row, references),
+        noun="milestones",
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+    )
     return rows, capped(errors)
 
 
-def _parse_row(number: int, cells: list[str], header, index, references):
-    """Return the row as ``MilestoneData`` (None when invalid) and its problems."""
-    if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header) :]):
-        return None, [
-            RowError(
-                number,
-                None,
-                f"This row has {len(cells)} cells but the header names {len(header)} columns: "
-                "is a comma in a text missing its quotes?",
-            )
-        ]
-    cells = cells + [""] * (len(header) - len(cells))  # a short row is padded with blanks
-
-    def cell(name: str) -> str:
-        return unneutralise(cells[index[name]].strip())
-
-    converters = {
-        "title": lambda v: _text(v, "title"),
-        "type": lambda v: _lookup("milestoneType", v, "milestone type") if v else _missing(),
-        "code": lambda v: _lookup("milestoneCode", v, "milestone code") if v else None,
-        "description": lambda v: v,
-        "contract_reference": lambda v: _contract(v, references),
-        "baseline_date": _date,
-        "forecast_date": _date,
-        "actual_date": _date,
-        "status": _status,
-        "percent_complete": lambda v: _whole(v, default=0, low=0, high=100, what="percentage"),
-        "weight": lambda v: _whole(v, default=1, low=0, high=None, what="weight"),
-        "planned_value": _amount,
-    }
-    values, errors = {}, []
-    for name, convert in converters.items():
-        try:
-            values[name] = convert(cell(name))
-        except CellError as error:
-            errors.append(RowError(number, name, str(error)))
+def _parse_row(row: Row, references):
+    """Return the row as ``(row number, MilestoneData)`` (None when invalid) and its problems."""
+    values, errors = row.convert(
+        {
+            "title": lambda v: _text(v, "title"),
+            "type": lambda v: _lookup("milestoneType", v, "milestone type") if v else _missing(),
+            "code": lambda v: _lookup("milestoneCode", v, "milestone code") if v else None,
+            "description": lambda v: v,
+            "contract_reference": lambda v: cell_contract(v, references),
+            "baseline_date": cell_date,
+            "forecast_date": cell_date,
+            "actual_date": cell_date,
+            "status": _status,
+            "percent_complete": lambda v: _whole(v, default=0, low=0, high=100, what="percentage"),
+            "weight": lambda v: _whole(v, default=1, low=0, high=None, what="weight"),
+            "planned_value": cell_amount,
+        }
+    )
     if errors:
         return None, errors
-    values["contract_id"] = values.pop("contract_reference")
-    return MilestoneData(**values), []
+    return (row.number, MilestoneData(**by_field(values, _COLUMN_OF_FIELD))), []
 
 
 def _missing():
@@ -388,21 +255,13 @@ def import_milestones(project, data: bytes, *, actor) -> ImportResult:
     rows, errors = _parse(data, project)
     if errors:
         return ImportResult(errors=errors)
-    created: list[Milestone] = []
-    # No savepoints: on SQLite (pysqlite's own transaction handling) releasing
-    # the outermost savepoint would commit. The service checks a row before it
-    # writes anything, so a refused row leaves the session clean; the caller
-    # rolls the whole import back when any row was refused.
-    for number, milestone_data in rows:
-        try:
-            milestone = create_milestone(project, milestone_data, actor=actor)
-        except DomainError as error:
-            column = _COLUMN_OF_FIELD.get(error.field, error.field)
-            errors.append(RowError(number, column if column in COLUMNS else None, error.message))
-            if len(errors) >= MAX_ERRORS:
-                break
-        else:
-            created.append(milestone)
+    done, errors = apply_rows(
+        rows,
+        lambda milestone_data: create_milestone(project, milestone_data, actor=actor),
+        COLUMNS,
+        _COLUMN_OF_FIELD,
+    )
+    created = [milestone for _number, milestone in done]
     if errors:
         return ImportResult(errors=capped(errors))
     record(

@@ -6,21 +6,22 @@ them; two SQL statements whatever the number of series and years.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from pptracker.contracts.models import Contract
-from pptracker.disclosure import Redacted
+from pptracker.disclosure import Redacted, withhold
 from pptracker.extensions import db
 from pptracker.operations.models import DemandSeries, DemandValue, Metric
+from pptracker.values import percent_change
 
 
 def variance_percent(actual: Decimal | None, forecast: Decimal | None) -> Decimal | None:
     """Return (actual − forecast) / forecast in percent, one decimal; None when unknown."""
-    if actual is None or forecast is None or not forecast:
+    if actual is None or forecast is None:
         return None
-    return ((actual - forecast) * 100 / forecast).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return percent_change(actual, forecast)
 
 
 @dataclass(frozen=True)
@@ -101,21 +102,8 @@ class DemandOverview:
     redacted: list[Redacted]
 
 
-def _hidden_reason(series: DemandSeries, contract: Contract) -> str | None:
-    if contract.is_deleted:
-        return "its contract was withdrawn"
-    if contract.confidential:
-        return contract.confidential_reason or "withheld"
-    if series.confidential:
-        return series.confidential_reason or "withheld"
-    return None
-
-
-def _redaction(series: DemandSeries, contract: Contract, reason: str) -> Redacted:
-    what = "revenue series" if series.metric == Metric.REVENUE else "demand series"
-    if contract.confidential or contract.is_deleted:
-        return Redacted(what, f"A {what} of a withheld contract", reason)
-    return Redacted(what, f"A {what} of contract {contract.reference}", reason)
+def _kind(series: DemandSeries) -> str:
+    return "revenue series" if series.metric == Metric.REVENUE else "demand series"
 
 
 def demand_overview(
@@ -145,13 +133,7 @@ def demand_overview(
     if series_id is not None:
         statement = statement.where(DemandSeries.id == series_id)
     pairs = db.session.execute(statement).all()
-    redacted, shown = [], []
-    for series, contract in pairs:
-        reason = _hidden_reason(series, contract) if hide_confidential else None
-        if reason is not None:
-            redacted.append(_redaction(series, contract, reason))
-        else:
-            shown.append((series, contract))
+    shown, redacted = withhold(pairs, hide_confidential=hide_confidential, kind=_kind)
     years: dict[int, list[YearRow]] = defaultdict(list)
     if shown:
         for value in db.session.scalars(

@@ -12,7 +12,8 @@ from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.operations import periods
 from pptracker.operations.models import DemandSeries, DemandValue, Metric
-from pptracker.operations.tariff_services import currency_code, live_contract, number
+from pptracker.operations.periods import live_contract
+from pptracker.values import currency_code, parse_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -211,8 +212,9 @@ def _figure(value, *, field: str, what: str, metric: Metric) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     places = REVENUE_PLACES if metric == Metric.REVENUE else DEMAND_PLACES
-    figure = number(value, field=field, what=what, places=places, maximum=MAX_FIGURE)
-    return figure
+    return parse_decimal(
+        value, field=field, what=what, places=places, minimum=0, maximum=MAX_FIGURE
+    )
 
 
 def _check_year(series: DemandSeries, row: YearData, this_year: int) -> YearData:

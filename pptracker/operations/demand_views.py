@@ -1,47 +1,35 @@
 """Pages for demand and revenue, forecast against actual: read by everyone, kept by managers."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from pptracker.audit.services import record
 from pptracker.contracts.queries import contracts_of
-from pptracker.csvutil import stream_csv
-from pptracker.disclosure import may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import EmptyForm, attach_error, csv_import_form, form_status, show_conflict
 from pptracker.operations import demand_csv, demand_queries, demand_services
 from pptracker.operations.demand_chart import ChartYear, demand_chart
 from pptracker.operations.demand_forms import METRICS, SeriesForm, YearsForm
-from pptracker.operations.tariff_forms import ImportForm
-from pptracker.permissions import Action, can, permission_required
+from pptracker.operations.view_helpers import (
+    csv_download,
+    csv_export,
+    csv_import,
+    delete_and_redirect,
+    hide_confidential,
+    or_404,
+    page_context,
+    plural,
+)
+from pptracker.permissions import Action, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.services import check_version
 
 bp = Blueprint("demand", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>/operations/demand"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 
 def _load(project, series_id: int):
-    series = demand_queries.get_series(project.id, series_id)
-    if series is None:
-        abort(404)
-    return series
-
-
-def _attachment(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _check_button() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    return or_404(demand_queries.get_series(project.id, series_id))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -53,7 +41,7 @@ def index(code: str):
     """Show each series: its chart and forecast against actual with the variance."""
     project = visible_project_or_404(code)
     overview = demand_queries.demand_overview(
-        project.id, hide_confidential=not may_see_confidential(current_user, project)
+        project.id, hide_confidential=hide_confidential(project)
     )
     charts = {
         series.id: demand_chart(
@@ -66,12 +54,10 @@ def index(code: str):
     }
     return render_template(
         "operations/demand_index.html",
-        project=project,
         overview=overview,
         charts=charts,
         metrics=METRICS,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        **page_context(project),
     )
 
 
@@ -80,18 +66,16 @@ def index(code: str):
 def export(code: str):
     """Download every year of the project's series as CSV (public rows for the public)."""
     project = visible_project_or_404(code)
-    rows = demand_queries.export_rows(
-        project.id, hide_confidential=not may_see_confidential(current_user, project)
+    rows = demand_queries.export_rows(project.id, hide_confidential=hide_confidential(project))
+    return csv_export(
+        project,
+        rows=rows,
+        header=demand_csv.EXPORT_COLUMNS,
+        bom=demand_csv.BOM,
+        filename=f"{project.code}-demand.csv",
+        event="demand.export",
+        summary=f"Exported {plural(len(rows), 'year')} of demand and revenue as CSV",
     )
-    record(
-        "demand.export",
-        entity=project,
-        summary=f"Exported {len(rows)} year{'' if len(rows) == 1 else 's'} of demand and "
-        "revenue as CSV",
-    )
-    db.session.commit()
-    body = (demand_csv.BOM, *stream_csv(demand_csv.EXPORT_COLUMNS, rows))
-    return _attachment(body, f"{project.code}-demand.csv")
 
 
 # --- series -------------------------------------------------------------------------------
@@ -155,16 +139,11 @@ def delete(code: str, series_id: int):
     """Delete a series entered by mistake (it and its years stay in the history)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     series = _load(project, series_id)
-    _check_button()
-    try:
-        demand_services.delete_series(series)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"Series {series.name} deleted. Its history is kept.", "success")
-    return redirect(url_for("demand.index", code=code))
+    return delete_and_redirect(
+        lambda: demand_services.delete_series(series),
+        done=f"Series {series.name} deleted. Its history is kept.",
+        back=url_for("demand.index", code=code),
+    )
 
 
 # --- years --------------------------------------------------------------------------------
@@ -227,15 +206,12 @@ def delete_year(code: str, series_id: int, value_id: int):
     """Remove a year recorded by mistake (the audit log keeps it)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     series = _load(project, series_id)
-    value = demand_queries.get_value(series.id, value_id)
-    if value is None:
-        abort(404)
-    _check_button()
-    year = value.year
-    demand_services.delete_year(value)
-    db.session.commit()
-    flash(f"{year} removed from {series.name}.", "success")
-    return redirect(url_for("demand.edit_years", code=code, series_id=series.id))
+    value = or_404(demand_queries.get_value(series.id, value_id))
+    return delete_and_redirect(
+        lambda: demand_services.delete_year(value),
+        done=f"{value.year} removed from {series.name}.",
+        back=url_for("demand.edit_years", code=code, series_id=series.id),
+    )
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -246,26 +222,16 @@ def delete_year(code: str, series_id: int, value_id: int):
 def import_(code: str):
     """Import years from a CSV file: every row, or none and the list of problems."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        data = form.file.data.read(demand_csv.MAX_BYTES + 1)
-        result = demand_csv.import_years(project, data)
-        if result.ok:
-            db.session.commit()
-            count = len(result.written)
-            flash(f"{count} year{'' if count == 1 else 's'} imported.", "success")
-            return redirect(url_for("demand.index", code=code))
-        db.session.rollback()
-        errors = result.errors
-    status = 400 if errors or form.errors else 200
-    return render_template(
+    return csv_import(
         "operations/demand_import.html",
         project=project,
-        form=form,
-        errors=errors,
+        form=csv_import_form("years", max_rows=demand_csv.MAX_ROWS, max_bytes=demand_csv.MAX_BYTES),
+        max_bytes=demand_csv.MAX_BYTES,
+        run=lambda data: demand_csv.import_years(project, data),
+        done=lambda result: f"{plural(len(result.written), 'year')} imported.",
+        next_url=url_for("demand.index", code=code),
         max_rows=demand_csv.MAX_ROWS,
-    ), status
+    )
 
 
 @bp.route(f"{MANAGE}/template.csv")
@@ -273,4 +239,4 @@ def import_(code: str):
 def template(code: str):
     """Download the years import template: the header and example rows."""
     editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    return _attachment(demand_csv.template_csv(), "demand-template.csv")
+    return csv_download(demand_csv.template_csv(), "demand-template.csv")

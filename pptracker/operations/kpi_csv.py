@@ -17,29 +17,31 @@ as ``kpi_services.record_observation``; one invalid row means nothing is
 imported. Each observation (and the failure it may create) is audited.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from pptracker.audit.services import record
 from pptracker.contracts.models import Contract
+from pptracker.csvimport import BOM as BOM
 from pptracker.csvimport import (
-    MAX_ERRORS,
     CellError,
+    ImportOutcome,
+    Row,
     RowError,
     capped,
-    decode,
-    header_error,
-    unneutralise,
+    cell_choice,
+    of_contract,
+    read_rows,
+    refusal,
+    template,
 )
-from pptracker.csvutil import stream_csv
 from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.operations import kpi_queries, periods
 from pptracker.operations.kpi_services import (
     ObservationData,
+    _plain,
     check_observation,
     write_checked,
 )
@@ -59,23 +61,16 @@ EXPORT_COLUMNS = COLUMNS + EXPORT_EXTRA
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
-BOM = "\ufeff"
 
 _COLUMN_OF_FIELD = {"kpi_id": "kpi_code"}
 _SOURCES = {s.value.casefold(): s for s in KpiSource}
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportOutcome):
     """What an import did: the observations it created, or why it created none."""
 
     created: list = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the file was imported."""
-        return not self.errors
 
     @property
     def failed(self) -> int:
@@ -86,12 +81,7 @@ class ImportResult:
 def template_csv() -> str:
     """Return a CSV to fill in: the header and one example row."""
     example = ["C-1", "AV-1", "2025-03", "97.5", "2", "operator", "Lane closures on 3 days"]
-    return BOM + "".join(stream_csv(COLUMNS, [example]))
-
-
-def _plain(value) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return template(COLUMNS, [example])
 
 
 def export_rows(project_id: int, *, hide_confidential: bool) -> list[list]:
@@ -132,167 +122,74 @@ def _events(value: str):
 
 
 def _source(value: str):
-    if not value:
-        return None
-    source = _SOURCES.get(value.casefold())
-    if source is None:
-        raise CellError(
-            f"“{value}” is not a source. Use one of: {', '.join(s.value for s in KpiSource)}."
-        )
-    return source
+    return cell_choice(value, _SOURCES, what="source")
 
 
 def _lookups(project):
+    """Return the live contracts by reference and the KPIs by (contract, code), and the rows.
+
+    The rows are held so that the service's checks find them in the session.
+    """
     contracts = db.session.scalars(
         sa.select(Contract).where(Contract.project_id == project.id, Contract.is_deleted.is_(False))
     ).all()
     kpis = db.session.scalars(sa.select(Kpi).where(Kpi.project_id == project.id)).all()
-    by_reference = {c.reference.casefold(): c for c in contracts}
+    references = {c.reference: c.id for c in contracts}
     by_code = {(k.contract_id, k.code.casefold()): k for k in kpis}
-    return by_reference, by_code, [*contracts, *kpis]
+    return references, by_code, [*contracts, *kpis]
 
 
-def _parse_row(number, cells, width, index, project, by_reference, by_code, seen):
-    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-        return None, [
-            RowError(
-                number,
-                None,
-                f"This row has {len(cells)} cells but the header names {width} columns: "
-                "is a comma in a text missing its quotes?",
-            )
-        ]
-    cells = cells + [""] * (width - len(cells))
-
-    def cell(name):
-        return unneutralise(cells[index[name]].strip())
-
-    errors = []
-    reference, code = cell("contract_reference"), cell("kpi_code")
-    contract = by_reference.get(reference.casefold()) if reference else None
-    kpi = None
-    if not reference:
-        errors.append(RowError(number, "contract_reference", "Give the contract's reference."))
-    elif contract is None:
-        errors.append(
-            RowError(
-                number,
-                "contract_reference",
-                f"No contract of this project has the reference “{reference}”.",
-            )
-        )
-    if not code:
-        errors.append(RowError(number, "kpi_code", "Give the KPI's code, e.g. AV-1."))
-    elif contract is not None:
-        kpi = by_code.get((contract.id, code.casefold()))
-        if kpi is None:
-            errors.append(
-                RowError(
-                    number,
-                    "kpi_code",
-                    f"Contract {contract.reference} has no KPI with the code “{code}”.",
-                )
-            )
-    values = {}
-    for name, convert in (("events", _events), ("source", _source)):
-        try:
-            values[name] = convert(cell(name))
-        except CellError as error:
-            errors.append(RowError(number, name, str(error)))
+def _parse_row(row: Row, project, references, by_code, seen):
+    kpi, errors = of_contract(
+        row,
+        references,
+        by_code,
+        column="kpi_code",
+        missing="Give the KPI's code, e.g. AV-1.",
+        unknown="Contract {reference} has no KPI with the code “{code}”.",
+    )
+    values, cell_errors = row.convert({"events": _events, "source": _source})
+    errors.extend(cell_errors)
     if errors:
         return None, errors
     data = ObservationData(
         kpi_id=kpi.id,
-        period=cell("period"),
-        value=cell("value"),
+        period=row.cell("period"),
+        value=row.cell("value"),
         events=values["events"],
         source=values["source"],
-        note=cell("note"),
+        note=row.cell("note"),
     )
     try:
         checked = check_observation(project, data, None)
     except DomainError as error:
-        column = _COLUMN_OF_FIELD.get(error.field, error.field)
-        return None, [RowError(number, column if column in COLUMNS else None, error.message)]
+        return None, [refusal(row.number, error, COLUMNS, _COLUMN_OF_FIELD)]
     key = (kpi.id, checked.period_start)
     if key in seen:
         return None, [
-            RowError(
-                number,
+            row.error(
                 "period",
                 f"Row {seen[key]} already gives KPI {kpi.code} for "
                 f"{periods.label(kpi.frequency, checked.period_start)}: give each period once.",
             )
         ]
-    seen[key] = number
+    seen[key] = row.number
     return checked, []
 
 
 def parse(data: bytes, project) -> tuple[list, list[RowError]]:
     """Read a KPI observation CSV for ``project`` and check every row, changing nothing."""
-    if len(data) > MAX_BYTES:
-        return [], [
-            RowError(
-                None,
-                None,
-                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into "
-                "smaller files and import them one by one.",
-            )
-        ]
-    try:
-        text = decode(data)
-    except CellError as error:
-        return [], [RowError(None, None, str(error))]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list = []
-    errors: list[RowError] = []
-    try:
-        header = next(reader, None)
-        if header is None or not any(cell.strip() for cell in header):
-            return [], [
-                RowError(
-                    None,
-                    None,
-                    "The file is empty: start from the template, whose first row names "
-                    "the columns.",
-                )
-            ]
-        problem = header_error(
-            [h for h in header if h.strip().lower() not in EXPORT_EXTRA], COLUMNS
-        )
-        if problem:
-            return [], [problem]
-        index = {name.strip().lower(): i for i, name in enumerate(header)}
-        by_reference, by_code, _held = _lookups(project)
-        seen: dict = {}
-        count = 0
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                return [], [
-                    RowError(
-                        None,
-                        None,
-                        f"The file has more than {MAX_ROWS:,} observations; nothing was "
-                        "imported. Split it into smaller files.",
-                    )
-                ]
-            if len(errors) >= MAX_ERRORS:
-                continue
-            checked, row_errors = _parse_row(
-                number, cells, len(header), index, project, by_reference, by_code, seen
-            )
-            errors.extend(row_errors)
-            if checked is not None:
-                rows.append(checked)
-    except csv.Error as error:
-        errors.append(
-            RowError(reader.line_num or None, None, f"The file is not valid CSV: {error}.")
-        )
-    if not rows and not errors:
-        errors.append(RowError(None, None, "The file has a header but no observations."))
+    references, by_code, _held = _lookups(project)
+    seen: dict = {}
+    rows, errors = read_rows(
+        data,
+        COLUMNS,
+        lambda row: _parse_row(row, project, references, by_code, seen),
+        noun="observations",
+        max_rows=MAX_ROWS,
+        max_bytes=MAX_BYTES,
+        ignored=EXPORT_EXTRA,
+    )
     return rows, capped(errors)
 
 

@@ -1,7 +1,7 @@
 """KPI, observation, performance failure and KPI import forms."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -300,13 +300,3 @@ class PeriodChoiceForm(FlaskForm):
     def __init__(self, *args, contracts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.contract_id.choices = _contract_choices(contracts)
-
-
-class ImportForm(FlaskForm):
-    """Upload a CSV of KPI observations."""
-
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        render_kw={"accept": ".csv,text/csv"},
-    )

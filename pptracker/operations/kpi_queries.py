@@ -10,7 +10,6 @@ KPIs and failures of deleted contracts are left out for everyone.
 Each function runs a fixed number of SQL statements, however many rows.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from pptracker.contracts.models import Contract
-from pptracker.disclosure import Redacted
+from pptracker.disclosure import Redacted, notices, withheld_reason
 from pptracker.extensions import db
 from pptracker.operations import periods
 from pptracker.operations.kpi_services import show_target, show_value
@@ -101,25 +100,6 @@ def deduction_text(kpi, currency: str) -> str:
     return "No deduction"
 
 
-def _notices(reasons: list[str], kind: str, plural: str) -> list[Redacted]:
-    counts: dict[str, int] = defaultdict(int)
-    for reason in reasons:
-        counts[reason or "withheld"] += 1
-    return [
-        Redacted(kind, f"{n} {kind if n == 1 else plural}", reason)
-        for reason, n in sorted(counts.items())
-    ]
-
-
-def _hidden_reason(kpi_confidential, kpi_reason, contract_confidential, contract_reason):
-    """Return why the public may not see a row, or None when it may."""
-    if contract_confidential:
-        return contract_reason or "withheld"
-    if kpi_confidential:
-        return kpi_reason or "withheld"
-    return None
-
-
 def _live_kpis(project_id: int):
     return (
         sa.select(Kpi, Contract)
@@ -165,12 +145,7 @@ def kpis_of(project_id: int, hide_confidential: bool) -> KpiList:
     shown: list[KpiRow] = []
     hidden: list[str] = []
     for kpi, contract in db.session.execute(_live_kpis(project_id)).all():
-        reason = _hidden_reason(
-            kpi.confidential,
-            kpi.confidential_reason,
-            contract.confidential,
-            contract.confidential_reason,
-        )
+        reason = withheld_reason(kpi, contract)
         if hide_confidential and reason is not None:
             hidden.append(reason)
         else:
@@ -221,7 +196,7 @@ def kpis_of(project_id: int, hide_confidential: bool) -> KpiList:
             ContractKpis(row.contract_id, row.contract_reference, row.contract_title),
         )
         group.kpis.append(row)
-    return KpiList(list(groups.values()), _notices(hidden, "KPI", "KPIs"))
+    return KpiList(list(groups.values()), notices(hidden, "KPI", "KPIs"))
 
 
 def get_kpi(project_id: int, kpi_id: int, *, hide_confidential: bool) -> KpiRow | None:
@@ -230,7 +205,7 @@ def get_kpi(project_id: int, kpi_id: int, *, hide_confidential: bool) -> KpiRow 
     if found is None:
         return None
     kpi, contract = found
-    if hide_confidential and (kpi.confidential or contract.confidential):
+    if hide_confidential and withheld_reason(kpi, contract) is not None:
         return None
     return _row(kpi, contract)
 
@@ -273,17 +248,11 @@ class ObservationRow:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def observations_of(kpi_id: int, *, hide_confidential: bool = False) -> list[ObservationRow]:
-    """Return a KPI's observations, newest period first, with failures and evidence.
-
-    Returns nothing for a KPI the reader may not see. Two statements.
-    """
-    from pptracker.auth.models import User
-    from pptracker.documents.models import Document
-
+def _with_failures(*columns) -> sa.Select:
+    """Select observations with their KPI, contract and live failure (or None), and ``columns``."""
     live_failure = aliased(PerformanceFailure)
-    stmt = (
-        sa.select(KpiObservation, Kpi, Contract, live_failure, User.name)
+    return (
+        sa.select(KpiObservation, Kpi, Contract, live_failure, *columns)
         .join(Kpi, Kpi.id == KpiObservation.kpi_id)
         .join(Contract, Contract.id == Kpi.contract_id)
         .outerjoin(
@@ -293,6 +262,19 @@ def observations_of(kpi_id: int, *, hide_confidential: bool = False) -> list[Obs
                 live_failure.is_deleted.is_(False),
             ),
         )
+    )
+
+
+def observations_of(kpi_id: int, *, hide_confidential: bool = False) -> list[ObservationRow]:
+    """Return a KPI's observations, newest period first, with failures and evidence.
+
+    Returns nothing for a KPI the reader may not see. Two statements.
+    """
+    from pptracker.auth.models import User
+    from pptracker.documents.models import Document
+
+    stmt = (
+        _with_failures(User.name)
         .outerjoin(User, User.id == KpiObservation.reported_by_id)
         .where(KpiObservation.kpi_id == kpi_id)
         .order_by(KpiObservation.period_start.desc())
@@ -395,12 +377,7 @@ def _failure_rows(project_id: int, hide_confidential: bool, stmt=None):
     for failure, contract, kpi in db.session.execute(
         stmt if stmt is not None else _failures(project_id)
     ).all():
-        reason = _hidden_reason(
-            kpi is not None and kpi.confidential,
-            kpi.confidential_reason if kpi is not None else None,
-            contract.confidential,
-            contract.confidential_reason,
-        )
+        reason = withheld_reason(kpi, contract)
         if hide_confidential and reason is not None:
             hidden.append(reason)
             continue
@@ -510,7 +487,7 @@ def failure_totals(project_id: int, *, hide_confidential: bool) -> FailureTotals
     One statement; failures withheld from this reader are counted in notices.
     """
     rows, hidden = _failure_rows(project_id, hide_confidential)
-    return totals_of(rows, _notices(hidden, "performance failure", "performance failures"))
+    return totals_of(rows, notices(hidden, "performance failure", "performance failures"))
 
 
 # --- the CSV export -----------------------------------------------------------------------
@@ -521,18 +498,8 @@ def export_observations(project_id: int, *, hide_confidential: bool) -> list[tup
 
     One statement; rows ``(observation, kpi, contract, failure or None)``.
     """
-    live_failure = aliased(PerformanceFailure)
     stmt = (
-        sa.select(KpiObservation, Kpi, Contract, live_failure)
-        .join(Kpi, Kpi.id == KpiObservation.kpi_id)
-        .join(Contract, Contract.id == Kpi.contract_id)
-        .outerjoin(
-            live_failure,
-            sa.and_(
-                live_failure.observation_id == KpiObservation.id,
-                live_failure.is_deleted.is_(False),
-            ),
-        )
+        _with_failures()
         .where(
             KpiObservation.project_id == project_id,
             Kpi.is_deleted.is_(False),

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
-from pptracker.budgets.services import _money
 from pptracker.contracts.models import Contract
 from pptracker.contracts.services import check_confidentiality
 from pptracker.database import today, utcnow
@@ -33,12 +32,13 @@ from pptracker.operations.models import (
     PerformanceFailure,
     ScheduledPayment,
 )
+from pptracker.operations.periods import live_contract
+from pptracker.values import CENT, parse_count, parse_decimal, parse_money
 
 logger = logging.getLogger(__name__)
 
-CENT = Decimal("0.01")
 #: KPI values and targets are stored with four decimals (NUMERIC(18, 4)).
-VALUE_PLACES = Decimal("0.0001")
+VALUE_PLACES = 4
 MAX_VALUE = Decimal("99999999999999.9999")
 
 #: Document types accepted as evidence of a KPI observation.
@@ -143,24 +143,6 @@ def _enum(enum, value, field_name: str, what: str):
         raise DomainError(f"Choose {what} from the list.", field=field_name) from None
 
 
-def _number(value, field_name: str, what: str) -> Decimal:
-    """Return ``value`` as a finite Decimal (never through a float)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(f"Give the {what}.", field=field_name)
-    if isinstance(value, bool | float):
-        raise DomainError(f"The {what} is an exact number, not a float.", field=field_name)
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(
-            f"“{value}” is not a number: write the {what} with digits and a dot for decimals.",
-            field=field_name,
-        ) from None
-    if not number.is_finite():
-        raise DomainError(f"The {what} is a number.", field=field_name)
-    return number
-
-
 def check_unit_value(unit: KpiUnit, value, *, field_name: str, what: str) -> Decimal:
     """Return ``value`` as a Decimal that fits ``unit``, or refuse it clearly.
 
@@ -168,12 +150,10 @@ def check_unit_value(unit: KpiUnit, value, *, field_name: str, what: str) -> Dec
         (2.5 for a count, 130 for a percentage, 3 for yes/no …).
     """
     unit = KpiUnit(unit)
-    number = _number(value, field_name, what)
+    number = parse_decimal(
+        value, field=field_name, what=what, places=VALUE_PLACES, maximum=MAX_VALUE
+    )
     words = UNIT_WORDS[unit]
-    if number != number.quantize(VALUE_PLACES, rounding=ROUND_HALF_UP):
-        raise DomainError(f"The {what} has at most four decimals.", field=field_name)
-    if abs(number) > MAX_VALUE:
-        raise DomainError(f"The {what} is too large.", field=field_name)
     fits = {
         KpiUnit.PERCENT: Decimal(0) <= number <= 100,
         KpiUnit.COUNT: number >= 0 and number == number.to_integral_value(),
@@ -188,7 +168,7 @@ def check_unit_value(unit: KpiUnit, value, *, field_name: str, what: str) -> Dec
             f"{_plain(number)} does not fit this KPI's unit: the {what} is {words}.",
             field=field_name,
         )
-    return number.quantize(VALUE_PLACES)
+    return number
 
 
 def _plain(number: Decimal) -> str:
@@ -216,41 +196,11 @@ def show_target(kpi) -> str:
     return f"{words} {show_value(kpi.unit, kpi.target)}"
 
 
-def _whole(value, field_name: str, what: str) -> int:
-    if isinstance(value, bool) or value is None:
-        raise DomainError(f"Give the {what}.", field=field_name)
-    if isinstance(value, str):
-        value = value.strip()
-        if not value.lstrip("-").isdigit():
-            raise DomainError(f"The {what} is a whole number, 0 or more.", field=field_name)
-        value = int(value)
-    if isinstance(value, Decimal):
-        if value != value.to_integral_value():
-            raise DomainError(f"The {what} is a whole number, 0 or more.", field=field_name)
-        value = int(value)
-    if not isinstance(value, int):
-        raise DomainError(f"The {what} is a whole number, 0 or more.", field=field_name)
-    if value < 0:
-        raise DomainError(
-            f"The {what} cannot be negative: give a whole number, 0 or more.", field=field_name
-        )
-    if value > 1_000_000_000:
-        raise DomainError(f"The {what} is too large.", field=field_name)
-    return value
-
-
-def _live_contract(project, contract_id, field_name: str = "contract_id") -> Contract:
-    contract = db.session.get(Contract, contract_id) if contract_id is not None else None
-    if contract is None or contract.is_deleted or contract.project_id != project.id:
-        raise DomainError("Choose a contract of this project.", field=field_name)
-    return contract
-
-
 # --- KPIs ---------------------------------------------------------------------------------
 
 
 def _validate_kpi(project, data: KpiData, kpi: Kpi | None) -> KpiData:
-    contract = _live_contract(project, data.contract_id)
+    contract = live_contract(project, data.contract_id)
     code = (data.code or "").strip()
     if not code:
         raise DomainError("A KPI needs a code, e.g. AV-1.", field="code")
@@ -275,24 +225,22 @@ def _validate_kpi(project, data: KpiData, kpi: Kpi | None) -> KpiData:
                 "A deduction of a fixed amount needs the amount per failure event.",
                 field="deduction_amount",
             )
-        amount = _money(data.deduction_amount, "deduction_amount", "deduction amount")
-        if amount < 0:
-            raise DomainError("The deduction amount cannot be negative.", field="deduction_amount")
+        amount = parse_money(
+            data.deduction_amount, field="deduction_amount", what="deduction amount", minimum=0
+        )
     elif basis == DeductionBasis.PERCENT:
         if data.deduction_percent in (None, ""):
             raise DomainError(
                 "A percentage deduction needs the percentage per failure event.",
                 field="deduction_percent",
             )
-        percent = _number(data.deduction_percent, "deduction_percent", "deduction percentage")
+        what = "deduction percentage"
+        percent = parse_decimal(data.deduction_percent, field="deduction_percent", what=what)
         if not 0 <= percent <= 100:
             raise DomainError(
                 "The deduction percentage is from 0 to 100.", field="deduction_percent"
             )
-        if percent != percent.quantize(VALUE_PLACES):
-            raise DomainError(
-                "The deduction percentage has at most four decimals.", field="deduction_percent"
-            )
+        parse_decimal(percent, field="deduction_percent", what=what, places=VALUE_PLACES)
     reason = check_confidentiality(bool(data.confidential), data.confidential_reason)
     clash = db.session.scalar(
         sa.select(Kpi).where(
@@ -484,7 +432,7 @@ def check_observation(project, data: ObservationData, observation: KpiObservatio
     met = value >= kpi.target if kpi.comparison == Comparison.AT_LEAST else value <= kpi.target
     events = data.events
     if events is not None and events != "":
-        events = _whole(events, "events", "number of failure events")
+        events = parse_count(events, field="events", what="number of failure events")
     else:
         events = None
     if met:
@@ -709,7 +657,7 @@ def record_period(
         raise DomainError("This project has been deleted.")
     contract_id = contract.id if isinstance(contract, Contract) else contract
     try:
-        contract = _live_contract(project, contract_id)
+        contract = live_contract(project, contract_id)
         frequency = _enum(Frequency, frequency, "frequency", "a frequency")
         start, _end = periods.parse(frequency, period, field="period")
     except DomainError as error:
@@ -783,10 +731,7 @@ def _check_amounts(contracted, imposed, paid) -> tuple[Decimal, Decimal, Decimal
         ("penalty_imposed", imposed, "penalty imposed"),
         ("penalty_paid", paid, "penalty paid"),
     ):
-        amount = _money(value, name, what)
-        if amount < 0:
-            raise DomainError(f"The {what} cannot be negative.", field=name)
-        values.append(amount)
+        values.append(parse_money(value, field=name, what=what, minimum=0))
     if values[2] > values[1]:
         raise DomainError(
             "The penalty paid cannot be more than the penalty imposed.", field="penalty_paid"
@@ -795,7 +740,7 @@ def _check_amounts(contracted, imposed, paid) -> tuple[Decimal, Decimal, Decimal
 
 
 def _validate_failure(project, data: FailureData) -> tuple[FailureData, Contract]:
-    contract = _live_contract(project, data.contract_id)
+    contract = live_contract(project, data.contract_id)
     category = _enum(FailureCategory, data.category, "category", "a category")
     if not isinstance(data.period_start, date):
         raise DomainError("Give the first day of the period.", field="period_start")
@@ -811,7 +756,7 @@ def _validate_failure(project, data: FailureData) -> tuple[FailureData, Contract
             "The period has not started yet: record a failure once it has happened.",
             field="period_start",
         )
-    events = _whole(data.events, "events", "number of failure events")
+    events = parse_count(data.events, field="events", what="number of failure events")
     contracted, imposed, paid = _check_amounts(
         data.penalty_contracted, data.penalty_imposed, data.penalty_paid
     )

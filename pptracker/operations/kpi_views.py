@@ -8,18 +8,21 @@ them, one observation at a time, a whole period at once, or from a CSV file.
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from pptracker.audit.services import record
 from pptracker.contracts.queries import contracts_of
-from pptracker.csvutil import stream_csv
-from pptracker.disclosure import may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
 from pptracker.formatting import format_money
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import (
+    EmptyForm,
+    attach_error,
+    check_button,
+    csv_import_form,
+    form_status,
+    show_conflict,
+)
 from pptracker.operations import kpi_csv, kpi_queries, kpi_services, periods
 from pptracker.operations.kpi_forms import (
     BASES,
@@ -27,21 +30,31 @@ from pptracker.operations.kpi_forms import (
     FREQUENCIES,
     SOURCES,
     FailureForm,
-    ImportForm,
     KpiForm,
     LinkedFailureForm,
     ObservationForm,
     PeriodChoiceForm,
 )
 from pptracker.operations.models import Frequency, Kpi, KpiObservation, PerformanceFailure
-from pptracker.permissions import Action, can, permission_required
+from pptracker.operations.view_helpers import (
+    csv_download,
+    csv_export,
+    csv_import,
+    delete_and_redirect,
+    hide_confidential,
+    or_404,
+    page_context,
+    plural,
+    project_record_or_404,
+    upload_form,
+)
+from pptracker.permissions import Action, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.services import check_version
 
 bp = Blueprint("kpis", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>/operations"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 #: Fields of the documents service's errors, as named on the observation form.
 _EVIDENCE_FIELDS = {"file": "evidence", "title": "evidence_title", "document_type": "evidence_type"}
@@ -52,36 +65,6 @@ LABELS = {
     "sources": SOURCES,
     "bases": BASES,
 }
-
-
-def _hide(project) -> bool:
-    return not may_see_confidential(current_user, project)
-
-
-def _check_button() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
-
-
-def _load_kpi(project, kpi_id: int) -> Kpi:
-    kpi = db.session.get(Kpi, kpi_id)
-    if kpi is None or kpi.project_id != project.id or kpi.is_deleted:
-        abort(404)
-    return kpi
-
-
-def _load_observation(project, observation_id: int) -> KpiObservation:
-    observation = db.session.get(KpiObservation, observation_id)
-    if observation is None or observation.project_id != project.id:
-        abort(404)
-    return observation
-
-
-def _load_failure(project, failure_id: int) -> PerformanceFailure:
-    failure = db.session.get(PerformanceFailure, failure_id)
-    if failure is None or failure.project_id != project.id or failure.is_deleted:
-        abort(404)
-    return failure
 
 
 def _plain(value) -> str:
@@ -96,15 +79,13 @@ def _plain(value) -> str:
 def index(code: str):
     """Show a project's KPIs by contract with their latest result, and the penalty totals."""
     project = visible_project_or_404(code)
-    hide = _hide(project)
+    hide = hide_confidential(project)
     return render_template(
         "operations/kpi_index.html",
-        project=project,
         kpis=kpi_queries.kpis_of(project.id, hide),
         totals=kpi_queries.failure_totals(project.id, hide_confidential=hide),
         labels=LABELS,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        **page_context(project),
     )
 
 
@@ -113,18 +94,14 @@ def index(code: str):
 def detail(code: str, kpi_id: int):
     """Show a KPI and every observation of it, with its failures and evidence."""
     project = visible_project_or_404(code)
-    hide = _hide(project)
-    kpi = kpi_queries.get_kpi(project.id, kpi_id, hide_confidential=hide)
-    if kpi is None:
-        abort(404)
+    hide = hide_confidential(project)
+    kpi = or_404(kpi_queries.get_kpi(project.id, kpi_id, hide_confidential=hide))
     return render_template(
         "operations/kpi_detail.html",
-        project=project,
         kpi=kpi,
         observations=kpi_queries.observations_of(kpi.id, hide_confidential=hide),
         labels=LABELS,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        **page_context(project),
     )
 
 
@@ -138,7 +115,7 @@ def _int_arg(name: str) -> int | None:
 def failures(code: str):
     """List a project's performance failures and penalties, by year and contract."""
     project = visible_project_or_404(code)
-    hide = _hide(project)
+    hide = hide_confidential(project)
     contract_id, year = _int_arg("contract"), _int_arg("year")
     rows = kpi_queries.failures_of(
         project.id, hide_confidential=hide, contract_id=contract_id, year=year
@@ -147,7 +124,6 @@ def failures(code: str):
     contracts = [c for c in contracts_of(project.id) if not (hide and c.confidential)]
     return render_template(
         "operations/kpi_failures.html",
-        project=project,
         rows=rows,
         totals=kpi_queries.totals_of(rows, everything.withheld),
         years=[int(t.key) for t in everything.by_year],
@@ -155,27 +131,18 @@ def failures(code: str):
         contract_id=contract_id,
         year=year,
         labels=LABELS,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        **page_context(project),
     )
 
 
 # --- CSV ----------------------------------------------------------------------------------
 
 
-def _attachment(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.route("/operations/kpi-observations-template.csv")
 @permission_required(Action.VIEW_PROJECT)
 def template():
     """Download the KPI observation import template: the header and one example row."""
-    return _attachment(kpi_csv.template_csv(), "kpi-observations-template.csv")
+    return csv_download(kpi_csv.template_csv(), "kpi-observations-template.csv")
 
 
 @bp.route("/projects/<code>/operations/kpi-observations.csv")
@@ -183,15 +150,16 @@ def template():
 def export(code: str):
     """Download a project's KPI observations as CSV (the public ones, for the public)."""
     project = visible_project_or_404(code)
-    rows = kpi_csv.export_rows(project.id, hide_confidential=_hide(project))
-    record(
-        "kpi_observations.export",
-        entity=project,
-        summary=f"Exported {len(rows)} KPI observation{'' if len(rows) == 1 else 's'} as CSV",
+    rows = kpi_csv.export_rows(project.id, hide_confidential=hide_confidential(project))
+    return csv_export(
+        project,
+        rows=rows,
+        header=kpi_csv.EXPORT_COLUMNS,
+        bom=kpi_csv.BOM,
+        filename=f"{project.code}-kpi-observations.csv",
+        event="kpi_observations.export",
+        summary=f"Exported {plural(len(rows), 'KPI observation')} as CSV",
     )
-    db.session.commit()
-    body = (kpi_csv.BOM, *stream_csv(kpi_csv.EXPORT_COLUMNS, rows))
-    return _attachment(body, f"{project.code}-kpi-observations.csv")
 
 
 @bp.route(f"{MANAGE}/kpis/import", methods=["GET", "POST"])
@@ -199,31 +167,21 @@ def export(code: str):
 def import_(code: str):
     """Import KPI observations from a CSV file: every row, or none and the list of problems."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        data = form.file.data.read(kpi_csv.MAX_BYTES + 1)
-        result = kpi_csv.import_observations(
-            project, data, actor=current_user._get_current_object()
-        )
-        if result.ok:
-            db.session.commit()
-            count = len(result.created)
-            flash(
-                f"{count} observation{'' if count == 1 else 's'} imported; {result.failed} failed.",
-                "success",
-            )
-            return redirect(url_for("kpis.index", code=project.code))
-        db.session.rollback()
-        errors = result.errors
-    status = 400 if errors or form.errors else 200
-    return render_template(
+    actor = current_user._get_current_object()
+    return csv_import(
         "operations/kpi_import.html",
         project=project,
-        form=form,
-        errors=errors,
+        form=csv_import_form(
+            "observations", max_rows=kpi_csv.MAX_ROWS, max_bytes=kpi_csv.MAX_BYTES
+        ),
+        max_bytes=kpi_csv.MAX_BYTES,
+        run=lambda data: kpi_csv.import_observations(project, data, actor=actor),
+        done=lambda result: (
+            f"{plural(len(result.created), 'observation')} imported; {result.failed} failed."
+        ),
+        next_url=url_for("kpis.index", code=project.code),
         max_rows=kpi_csv.MAX_ROWS,
-    ), status
+    )
 
 
 # --- KPIs ---------------------------------------------------------------------------------
@@ -255,7 +213,7 @@ def new_kpi(code: str):
 def edit_kpi(code: str, kpi_id: int):
     """Edit a KPI (its recorded observations keep their result)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    kpi = _load_kpi(project, kpi_id)
+    kpi = project_record_or_404(Kpi, kpi_id, project)
     form = KpiForm(obj=kpi, contracts=contracts_of(project.id))
     if request.method == "GET":
         form.target.data = _plain(kpi.target)
@@ -288,32 +246,15 @@ def edit_kpi(code: str, kpi_id: int):
 def delete_kpi(code: str, kpi_id: int):
     """Delete a KPI; its observations and failures stay on record."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    kpi = _load_kpi(project, kpi_id)
-    _check_button()
-    try:
-        kpi_services.delete_kpi(kpi)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"KPI {kpi.code} deleted. Its observations and failures are kept.", "success")
-    return redirect(url_for("kpis.index", code=code))
+    kpi = project_record_or_404(Kpi, kpi_id, project)
+    return delete_and_redirect(
+        lambda: kpi_services.delete_kpi(kpi),
+        done=f"KPI {kpi.code} deleted. Its observations and failures are kept.",
+        back=url_for("kpis.index", code=code),
+    )
 
 
 # --- observations -------------------------------------------------------------------------
-
-
-def _observation_form(kpi, obj=None) -> ObservationForm:
-    try:
-        # Reading the form parses the body, where an upload over the limit is refused.
-        return ObservationForm(obj=obj if request.method == "GET" else None, kpi=kpi)
-    except RequestEntityTooLarge:
-        from pptracker.documents import storage
-
-        raise RequestEntityTooLarge(
-            f"{storage.too_large_message()} Nothing was saved. Go back and choose a smaller file."
-        ) from None
 
 
 def _attach(form, observation, kpi) -> None:
@@ -346,8 +287,8 @@ def _attach_evidence_error(form, error) -> None:
 def new_observation(code: str, kpi_id: int):
     """Record a KPI's value for a period, with evidence if there is some."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    kpi = _load_kpi(project, kpi_id)
-    form = _observation_form(kpi)
+    kpi = project_record_or_404(Kpi, kpi_id, project)
+    form = upload_form(ObservationForm, kpi=kpi)
     if request.method == "GET" and request.args.get("period"):
         form.period.data = request.args["period"]
     if form.validate_on_submit():
@@ -379,9 +320,11 @@ def new_observation(code: str, kpi_id: int):
 def edit_observation(code: str, observation_id: int):
     """Correct an observation; its result and failure follow."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    observation = _load_observation(project, observation_id)
+    observation = project_record_or_404(KpiObservation, observation_id, project)
     kpi = observation.kpi
-    form = _observation_form(kpi, obj=observation)
+    form = upload_form(
+        ObservationForm, obj=observation if request.method == "GET" else None, kpi=kpi
+    )
     if request.method == "GET":
         form.period.data = periods.label(kpi.frequency, observation.period_start)
         form.value.data = _plain(observation.value)
@@ -423,18 +366,12 @@ def edit_observation(code: str, observation_id: int):
 def delete_observation(code: str, observation_id: int):
     """Delete an observation entered by mistake, and the failure it created."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    observation = _load_observation(project, observation_id)
-    kpi_id = observation.kpi_id
-    _check_button()
-    try:
-        kpi_services.delete_observation(observation)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("Observation deleted. The audit log keeps it.", "success")
-    return redirect(url_for("kpis.detail", code=code, kpi_id=kpi_id))
+    observation = project_record_or_404(KpiObservation, observation_id, project)
+    return delete_and_redirect(
+        lambda: kpi_services.delete_observation(observation),
+        done="Observation deleted. The audit log keeps it.",
+        back=url_for("kpis.detail", code=code, kpi_id=observation.kpi_id),
+    )
 
 
 # --- a whole period at once ---------------------------------------------------------------
@@ -497,7 +434,7 @@ def record_period(code: str):
     row_errors: dict = {}
     status = 200
     if request.method == "POST":
-        _check_button()
+        check_button()
         rows = []
         for kpi in open_kpis:
             entered = {
@@ -534,8 +471,7 @@ def record_period(code: str):
                 (f.penalty_contracted for o in failed if (f := kpi_services.failure_of(o))),
                 Decimal("0.00"),
             )
-            count = len(written)
-            message = f"{count} observation{'' if count == 1 else 's'} recorded for {label}"
+            message = f"{plural(len(written), 'observation')} recorded for {label}"
             if failed:
                 message += (
                     f"; {len(failed)} failed: deduction {format_money(total, contract.currency)}"
@@ -592,7 +528,7 @@ def new_failure(code: str):
 def edit_failure(code: str, failure_id: int):
     """Correct a failure (for one from an observation: what was imposed and paid)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    failure = _load_failure(project, failure_id)
+    failure = project_record_or_404(PerformanceFailure, failure_id, project)
     linked = failure.observation_id is not None
     if linked:
         form = LinkedFailureForm(obj=failure)
@@ -635,14 +571,9 @@ def edit_failure(code: str, failure_id: int):
 def delete_failure(code: str, failure_id: int):
     """Delete a failure recorded by mistake (not one created from an observation)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    failure = _load_failure(project, failure_id)
-    _check_button()
-    try:
-        kpi_services.delete_failure(failure)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("Performance failure deleted. Its history is kept.", "success")
-    return redirect(url_for("kpis.failures", code=code))
+    failure = project_record_or_404(PerformanceFailure, failure_id, project)
+    return delete_and_redirect(
+        lambda: kpi_services.delete_failure(failure),
+        done="Performance failure deleted. Its history is kept.",
+        back=url_for("kpis.failures", code=code),
+    )

@@ -1,13 +1,11 @@
 """Forms of the payment schedule: one scheduled payment, a series, a CSV import."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pptracker.contracts.forms import ConfidentialFields
 from pptracker.forms import VersionField
-from pptracker.operations import payment_csv
 from pptracker.operations.models import PaymentType
 from pptracker.operations.payment_services import (
     MAX_SERIES,
@@ -104,17 +102,3 @@ class SeriesForm(_PaymentFields, FlaskForm):
     def __init__(self, *args, contracts=(), commitments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._choices(contracts, commitments)
-
-
-class ImportForm(FlaskForm):
-    """Upload a payment schedule CSV."""
-
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        description=(
-            f"UTF-8 CSV in the template's format, at most {payment_csv.MAX_ROWS:,} payments "
-            f"and {payment_csv.MAX_BYTES // (1024 * 1024)} MB."
-        ),
-        render_kw={"accept": ".csv,text/csv"},
-    )

@@ -12,7 +12,6 @@ or whose contract is confidential or deleted, is left out, counted, and
 replaced by a ``Redacted`` notice giving the reason.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,7 +22,7 @@ from sqlalchemy.orm import aliased
 from pptracker.budgets.models import Transaction, TransactionKind
 from pptracker.contracts.models import Contract
 from pptracker.database import Money
-from pptracker.disclosure import Redacted
+from pptracker.disclosure import Redacted, notices, withheld_reason
 from pptracker.extensions import db
 from pptracker.operations.models import (
     DEDUCTIBLE_PAYMENTS,
@@ -262,8 +261,7 @@ def _select(project_id: int, *, contract_id: int | None = None, payment_id: int 
             ScheduledPayment,
             Contract.reference.label("contract_reference"),
             Contract.is_deleted.label("contract_deleted"),
-            Contract.confidential.label("contract_confidential"),
-            Contract.confidential_reason.label("contract_reason"),
+            Contract,
             sa.func.coalesce(deductions.c.deductions, money_zero()).label("deductions"),
             sa.func.coalesce(paid.c.paid, money_zero()).label("paid"),
             sa.func.coalesce(paid.c.transactions, 0).label("transactions"),
@@ -321,13 +319,12 @@ def _row(record, today: date) -> ScheduleRow:
 
 def _hidden_reason(record) -> str | None:
     """Why the public may not see this payment, or None when it may."""
-    if record.contract_deleted:
-        return DELETED_CONTRACT_REASON
-    if record.contract_confidential:
-        return f"its contract is confidential ({record.contract_reason or 'withheld'})"
-    if record.ScheduledPayment.confidential:
-        return record.ScheduledPayment.confidential_reason or "withheld"
-    return None
+    return withheld_reason(
+        record.ScheduledPayment,
+        record.Contract,
+        withdrawn=DELETED_CONTRACT_REASON,
+        of_contract="its contract is confidential ({})".format,
+    )
 
 
 def overview(
@@ -344,13 +341,13 @@ def overview(
     :param year: only the rows of periods starting in this year (totals stay whole).
     """
     result = Schedule()
-    withheld: dict[str, int] = defaultdict(int)
+    withheld: list[str] = []
     years: dict[tuple[int, str], YearTotals] = {}
     contracts: dict[int, ContractTotals] = {}
     for record in db.session.execute(_select(project_id, contract_id=contract_id)):
         reason = _hidden_reason(record)
         if hide_confidential and reason is not None:
-            withheld[reason] += 1
+            withheld.append(reason)
             continue
         row = _row(record, today)
         key = (row.period_start.year, row.currency)
@@ -367,15 +364,8 @@ def overview(
             result.rows.append(row)
     result.years = [years[key] for key in sorted(years)]
     result.contracts = sorted(contracts.values(), key=lambda c: c.contract_reference)
-    result.hidden = sum(withheld.values())
-    result.redacted = [
-        Redacted(
-            "scheduled payment",
-            f"{count} scheduled payment{'s' if count != 1 else ''}",
-            reason,
-        )
-        for reason, count in sorted(withheld.items())
-    ]
+    result.hidden = len(withheld)
+    result.redacted = notices(withheld, "scheduled payment", "scheduled payments")
     return result
 
 

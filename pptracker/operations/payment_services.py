@@ -15,7 +15,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from pptracker.budgets.models import Transaction
-from pptracker.budgets.services import EARLIEST, LATEST, _money
 from pptracker.contracts.models import Contract, FiscalCommitment
 from pptracker.contracts.services import check_confidentiality
 from pptracker.database import utcnow
@@ -23,7 +22,9 @@ from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.operations import periods
 from pptracker.operations.models import PaymentType, ScheduledPayment
+from pptracker.operations.periods import live_contract
 from pptracker.projects.models import Project
+from pptracker.values import check_plausible, parse_money
 
 logger = logging.getLogger(__name__)
 
@@ -105,19 +106,8 @@ def _date(value, field: str, what: str, *, required: bool) -> date | None:
         return None
     if not isinstance(value, date):
         raise DomainError(f"The {what} is a date, written YYYY-MM-DD.", field=field)
-    if not EARLIEST <= value <= LATEST:
-        raise DomainError(
-            f"This date is not plausible: give a date between {EARLIEST.year} and {LATEST.year}.",
-            field=field,
-        )
+    check_plausible(value, field=field)
     return value
-
-
-def _contract(project, contract_id) -> Contract:
-    contract = db.session.get(Contract, contract_id) if contract_id is not None else None
-    if contract is None or contract.is_deleted or contract.project_id != project.id:
-        raise DomainError("Choose a contract of this project.", field="contract_id")
-    return contract
 
 
 def _commitment(project, contract: Contract, commitment_id) -> None:
@@ -170,7 +160,7 @@ def validate(project, data: ScheduledPaymentData, *, check_overlap=True, exclude
     """
     if project.is_deleted:
         raise DomainError("This project has been deleted.")
-    contract = _contract(project, data.contract_id)
+    contract = live_contract(project, data.contract_id)
     try:
         type_ = PaymentType(data.type)
     except ValueError:
@@ -180,9 +170,7 @@ def validate(project, data: ScheduledPaymentData, *, check_overlap=True, exclude
     if end < start:
         raise DomainError("The period cannot end before it starts.", field="period_end")
     periods.check_within_contract(contract, start, end, field="period_start")
-    gross = _money(data.gross_amount, "gross_amount", "gross amount")
-    if gross < 0:
-        raise DomainError("The gross amount cannot be negative.", field="gross_amount")
+    gross = parse_money(data.gross_amount, field="gross_amount", what="gross amount", minimum=0)
     due = _date(data.due_date, "due_date", "due date", required=False)
     if due is not None and due < start:
         raise DomainError(

@@ -5,20 +5,27 @@ confidential payments, which are counted and withheld with their reason);
 its managers schedule, correct, delete and import payments.
 """
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pptracker.audit.services import record
 from pptracker.contracts.queries import commitments_of, contracts_of
-from pptracker.csvutil import stream_csv
 from pptracker.database import today
-from pptracker.disclosure import may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import attach_error, csv_import_form, form_status, show_conflict
 from pptracker.operations import payment_csv, payment_queries
 from pptracker.operations import payment_services as services
-from pptracker.operations.payment_forms import ImportForm, ScheduledPaymentForm, SeriesForm
+from pptracker.operations.payment_forms import ScheduledPaymentForm, SeriesForm
+from pptracker.operations.view_helpers import (
+    csv_download,
+    csv_export,
+    csv_import,
+    delete_and_redirect,
+    hide_confidential,
+    or_404,
+    page_context,
+    plural,
+)
 from pptracker.permissions import Action, can, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.services import check_version
@@ -26,30 +33,18 @@ from pptracker.services import check_version
 bp = Blueprint("payment_schedule", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>/operations/payments"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-
-
-def _attachment(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def _load(project, payment_id: int):
-    payment = payment_queries.get_payment(project.id, payment_id)
-    if payment is None:
-        abort(404)
-    return payment
+    return or_404(payment_queries.get_payment(project.id, payment_id))
 
 
 def _choices(project) -> dict:
     return {"contracts": contracts_of(project.id), "commitments": commitments_of(project.id)}
 
 
-def _back(code: str):
-    return redirect(url_for("payment_schedule.index", code=code))
+def _index(code: str) -> str:
+    return url_for("payment_schedule.index", code=code)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -60,7 +55,7 @@ def _back(code: str):
 def index(code: str):
     """Show the payment schedule: yearly totals, then each period against what was paid."""
     project = visible_project_or_404(code)
-    hide = not may_see_confidential(current_user, project)
+    hide = hide_confidential(project)
     contract_id = request.args.get("contract", type=int)
     year = request.args.get("year", type=int)
     whole = payment_queries.overview(
@@ -70,7 +65,6 @@ def index(code: str):
     contracts = [c for c in contracts_of(project.id) if not (hide and c.confidential)]
     return render_template(
         "operations/payment_index.html",
-        project=project,
         schedule=whole,
         rows=rows,
         mismatches=sum(1 for r in rows if r.mismatch),
@@ -78,9 +72,8 @@ def index(code: str):
         years=sorted({t.year for t in whole.years}),
         contract_id=contract_id,
         year=year,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
         can_record=can(current_user, Action.EDIT_BUDGET, project),
-        button_form=EmptyForm(),
+        **page_context(project),
     )
 
 
@@ -89,25 +82,26 @@ def index(code: str):
 def export(code: str):
     """Download the payment schedule with what was paid, as the reader may see it."""
     project = visible_project_or_404(code)
-    hide = not may_see_confidential(current_user, project)
+    hide = hide_confidential(project)
     rows = payment_csv.export_rows(
         payment_queries.schedule(project.id, hide_confidential=hide, today=today())
     )
-    record(
-        "scheduled_payments.export",
-        entity=project,
-        summary=f"Exported {len(rows)} scheduled payment{'' if len(rows) == 1 else 's'} as CSV",
+    return csv_export(
+        project,
+        rows=rows,
+        header=payment_csv.EXPORT_COLUMNS,
+        bom=payment_csv.BOM,
+        filename=f"{project.code}-payment-schedule.csv",
+        event="scheduled_payments.export",
+        summary=f"Exported {plural(len(rows), 'scheduled payment')} as CSV",
     )
-    db.session.commit()
-    body = (payment_csv.BOM, *stream_csv(payment_csv.EXPORT_COLUMNS, rows))
-    return _attachment(body, f"{project.code}-payment-schedule.csv")
 
 
 @bp.route("/operations/payment-schedule-template.csv")
 @permission_required(Action.EDIT_OPERATIONS)
 def template():
     """Download an import template: the header and one example row."""
-    return _attachment(payment_csv.template_csv(), "payment-schedule-template.csv")
+    return csv_download(payment_csv.template_csv(), "payment-schedule-template.csv")
 
 
 # --- managing -----------------------------------------------------------------------------
@@ -134,7 +128,7 @@ def new(code: str):
                 f"{services.period_text(payment.period_start, payment.period_end)} scheduled.",
                 "success",
             )
-            return _back(code)
+            return redirect(_index(code))
     return render_template(
         "operations/payment_form.html", form=form, project=project, payment=None
     ), form_status(form)
@@ -162,7 +156,7 @@ def edit(code: str, payment_id: int):
         else:
             db.session.commit()
             flash("Scheduled payment saved.", "success")
-            return _back(code)
+            return redirect(_index(code))
     return (
         render_template(
             "operations/payment_form.html", form=form, project=project, payment=payment
@@ -177,17 +171,11 @@ def delete(code: str, payment_id: int):
     """Delete a scheduled payment entered by mistake (refused while payments settle it)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     payment = _load(project, payment_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
-    try:
-        services.delete_scheduled_payment(payment)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash("Scheduled payment deleted. Its history is kept.", "success")
-    return _back(code)
+    return delete_and_redirect(
+        lambda: services.delete_scheduled_payment(payment),
+        done="Scheduled payment deleted. Its history is kept.",
+        back=_index(code),
+    )
 
 
 @bp.route(f"{MANAGE}/series", methods=["GET", "POST"])
@@ -210,11 +198,11 @@ def new_series(code: str):
         else:
             db.session.commit()
             flash(
-                f"{len(created)} payment{'' if len(created) == 1 else 's'} scheduled, "
+                f"{plural(len(created), 'payment')} scheduled, "
                 f"{created[0].period_start.isoformat()} to {created[-1].period_end.isoformat()}.",
                 "success",
             )
-            return _back(code)
+            return redirect(_index(code))
     return render_template(
         "operations/payment_series.html", form=form, project=project
     ), form_status(form)
@@ -225,24 +213,16 @@ def new_series(code: str):
 def import_(code: str):
     """Import a payment schedule from CSV: every row, or none and the list of problems."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        data = form.file.data.read(payment_csv.MAX_BYTES + 1)
-        result = payment_csv.import_schedule(
-            project, data, actor=current_user._get_current_object()
-        )
-        if result.ok:
-            db.session.commit()
-            count = len(result.created)
-            flash(f"{count} scheduled payment{'' if count == 1 else 's'} imported.", "success")
-            return _back(code)
-        db.session.rollback()
-        errors = result.errors
-    return render_template(
+    actor = current_user._get_current_object()
+    return csv_import(
         "operations/payment_import.html",
         project=project,
-        form=form,
-        errors=errors,
+        form=csv_import_form(
+            "payments", max_rows=payment_csv.MAX_ROWS, max_bytes=payment_csv.MAX_BYTES
+        ),
+        max_bytes=payment_csv.MAX_BYTES,
+        run=lambda data: payment_csv.import_schedule(project, data, actor=actor),
+        done=lambda result: f"{plural(len(result.created), 'scheduled payment')} imported.",
+        next_url=_index(code),
         max_rows=payment_csv.MAX_ROWS,
-    ), (400 if errors or form.errors else 200)
+    )

@@ -1,4 +1,4 @@
-"""Reporting periods of operations data, and the contract period they must fall in.
+"""Reporting periods of operations data, their contract and the period they must fall in.
 
 KPI periods are calendar months, quarters, halves or years; a period is
 named by its first day and written the way people write it: ``2025-03``,
@@ -9,9 +9,12 @@ import calendar
 import re
 from datetime import date
 
+from pptracker.contracts.models import Contract
 from pptracker.contracts.queries import terms
 from pptracker.errors import DomainError
+from pptracker.extensions import db
 from pptracker.operations.models import Frequency
+from pptracker.values import EARLIEST, LATEST
 
 _MONTHS_IN = {
     Frequency.MONTHLY: 1,
@@ -27,8 +30,8 @@ _PATTERNS = {
     Frequency.YEARLY: (re.compile(r"^(\d{4})$"), "2025"),
 }
 
-#: Periods outside these years are typing mistakes.
-EARLIEST_YEAR, LATEST_YEAR = 1950, 2150
+#: Periods outside these years are typing mistakes (as dates outside them are).
+EARLIEST_YEAR, LATEST_YEAR = EARLIEST.year, LATEST.year
 
 
 def months_in(frequency: Frequency) -> int:
@@ -94,6 +97,19 @@ def parse(frequency: Frequency, text: str | None, *, field: str = "period") -> t
         raise DomainError(f"Give {words}, written like {shown}.", field=field)
     month = (index - 1) * months_in(frequency) + 1
     return period_of(frequency, date(year, month, 1))
+
+
+def live_contract(project, contract_id, *, field: str = "contract_id") -> Contract:
+    """Return the live contract of ``project`` with this id (what operations records belong to).
+
+    :raises DomainError: naming ``field`` when there is none.
+    """
+    contract = db.session.get(Contract, contract_id) if isinstance(contract_id, int) else None
+    if contract is None or contract.is_deleted or contract.project_id != project.id:
+        raise DomainError(
+            "Choose a contract of this project from the list of its contracts.", field=field
+        )
+    return contract
 
 
 def contract_period(contract) -> tuple[date | None, date | None]:

@@ -1,7 +1,6 @@
 """Tariff forms: the tariff's details, and a change of its rate."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -154,14 +153,3 @@ class NewTariffForm(TariffForm):
     def to_change(self) -> RateChange:
         """Return the first rate for the service."""
         return RateForm.to_change(self)
-
-
-class ImportForm(FlaskForm):
-    """Upload a CSV of rate changes."""
-
-    file = FileField(
-        "CSV file",
-        validators=[FileRequired("Choose a CSV file to import.")],
-        description="UTF-8 CSV in the template's format, at most 10,000 rows and 5 MB.",
-        render_kw={"accept": ".csv,text/csv"},
-    )

@@ -7,23 +7,17 @@ them; a fixed, small number of SQL statements whatever the number of tariffs.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from pptracker.auth.models import User
 from pptracker.contracts.models import Amendment, Contract
-from pptracker.disclosure import Redacted
+from pptracker.disclosure import Redacted, withheld_reason, withhold
 from pptracker.extensions import db
 from pptracker.operations.models import PaidBy, Tariff, TariffRate
-
-
-def percent_change(new: Decimal, old: Decimal) -> Decimal | None:
-    """Return the change from ``old`` to ``new`` in percent (one decimal), None from zero."""
-    if not old:
-        return None
-    return ((new - old) * 100 / old).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+from pptracker.values import percent_change
 
 
 @dataclass(frozen=True)
@@ -97,23 +91,6 @@ class TariffTable:
     def rows(self) -> list[TariffRow]:
         """Return every tariff shown, contract by contract."""
         return [row for group in self.contracts for row in group.rows]
-
-
-def _hidden_reason(tariff: Tariff, contract: Contract) -> str | None:
-    """Return why the public may not see ``tariff``, or None when it may."""
-    if contract.is_deleted:
-        return "its contract was withdrawn"
-    if contract.confidential:
-        return contract.confidential_reason or "withheld"
-    if tariff.confidential:
-        return tariff.confidential_reason or "withheld"
-    return None
-
-
-def _redaction(tariff: Tariff, contract: Contract, reason: str) -> Redacted:
-    if contract.confidential or contract.is_deleted:
-        return Redacted("tariff", "A tariff of a withheld contract", reason)
-    return Redacted("tariff", f"A tariff of contract {contract.reference}", reason)
 
 
 def _history(tariff_ids, *, hide_confidential: bool) -> dict[int, list[RateRow]]:
@@ -209,14 +186,9 @@ def tariff_table(project_id: int, *, on: date, hide_confidential: bool) -> Tarif
             Tariff.id,
         )
     ).all()
-    redacted: list[Redacted] = []
-    shown = []
-    for tariff, contract in pairs:
-        reason = _hidden_reason(tariff, contract) if hide_confidential else None
-        if reason is not None:
-            redacted.append(_redaction(tariff, contract, reason))
-        else:
-            shown.append((tariff, contract))
+    shown, redacted = withhold(
+        pairs, hide_confidential=hide_confidential, kind=lambda _tariff: "tariff"
+    )
     history = _history([t.id for t, _c in shown], hide_confidential=hide_confidential)
     groups: dict[int, ContractTariffs] = {}
     for tariff, contract in shown:
@@ -248,7 +220,7 @@ def tariff_history(
     if pair is None:
         return None
     tariff, contract = pair
-    if hide_confidential and _hidden_reason(tariff, contract) is not None:
+    if hide_confidential and withheld_reason(tariff, contract) is not None:
         return None
     history = _history([tariff.id], hide_confidential=hide_confidential)
     return _row(tariff, contract, history.get(tariff.id, []), on or today())

@@ -3,11 +3,10 @@
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 
-from pptracker import codelists
 from pptracker.contracts.models import Amendment, Contract
 from pptracker.contracts.services import check_confidentiality
 from pptracker.database import utcnow
@@ -15,6 +14,8 @@ from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.operations import periods
 from pptracker.operations.models import PaidBy, Tariff, TariffRate
+from pptracker.operations.periods import live_contract
+from pptracker.values import currency_code, parse_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -53,69 +54,6 @@ class RateChange:
 
 
 # --- shared checks ------------------------------------------------------------------------
-
-
-def number(value, *, field: str, what: str, places: int, maximum: Decimal) -> Decimal:
-    """Return ``value`` as an exact, non-negative Decimal with at most ``places`` decimals.
-
-    Text is read as a number written with a dot for decimals; floats are
-    refused (they are not exact), so are booleans and anything else.
-
-    :raises DomainError: naming ``field`` with what is wrong.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise DomainError(f"Give the {what}.", field=field)
-    if isinstance(value, float) or isinstance(value, bool):
-        raise DomainError(
-            f"The {what} is of the wrong type: give an exact number (a decimal), not a float.",
-            field=field,
-        )
-    if not isinstance(value, Decimal | int | str):
-        raise DomainError(f"The {what} is of the wrong type: give a number.", field=field)
-    text = value.strip() if isinstance(value, str) else value
-    try:
-        amount = Decimal(text)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError(
-            f"The {what} is a number, written with a dot for decimals (e.g. 2.75); "
-            f"“{text}” is the wrong type.",
-            field=field,
-        ) from None
-    if not amount.is_finite():
-        raise DomainError(f"The {what} is a number; “{text}” is the wrong type.", field=field)
-    if amount < 0:
-        raise DomainError(f"The {what} cannot be negative.", field=field)
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        raise DomainError(
-            f"The {what} has at most {places} decimal{'s' if places != 1 else ''}.", field=field
-        )
-    if amount > maximum:
-        raise DomainError(f"The {what} is too large.", field=field)
-    return amount.quantize(Decimal(1).scaleb(-places))
-
-
-def live_contract(project, contract_id, *, field: str = "contract_id") -> Contract:
-    """Return the live contract of ``project`` with this id.
-
-    :raises DomainError: naming ``field`` when there is none.
-    """
-    contract = db.session.get(Contract, contract_id) if isinstance(contract_id, int) else None
-    if contract is None or contract.is_deleted or contract.project_id != project.id:
-        raise DomainError("Choose one of this project's contracts.", field=field)
-    return contract
-
-
-def currency_code(value: str | None, default: str, *, field: str = "currency") -> str:
-    """Return an ISO 4217 code (``default`` when blank).
-
-    :raises DomainError: when it is not in the currency code list.
-    """
-    code = (value or "").strip().upper() or default
-    if code not in codelists.codelist("currency"):
-        raise DomainError(
-            "Choose a currency from the list (an ISO 4217 code such as EUR).", field=field
-        )
-    return code
 
 
 def _text(value: str | None, *, field: str, what: str, limit: int, required: bool) -> str:
@@ -208,7 +146,14 @@ def _validate_rate(contract: Contract, change: RateChange, latest: TariffRate | 
             "deleted; record a correction as a new change with its reason.)",
             field="effective_from",
         )
-    value = number(change.value, field="value", what="value", places=RATE_PLACES, maximum=MAX_RATE)
+    value = parse_decimal(
+        change.value,
+        field="value",
+        what="value",
+        places=RATE_PLACES,
+        minimum=0,
+        maximum=MAX_RATE,
+    )
     if latest is not None and value == latest.value:
         raise DomainError(
             f"The value is the same as the current one ({latest.value}): there is no change "

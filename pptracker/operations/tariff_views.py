@@ -1,47 +1,41 @@
 """Pages for tariff tables and their history: read by everyone, changed by the managers."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from pptracker.audit.services import record
 from pptracker.contracts.queries import contracts_of
-from pptracker.csvutil import stream_csv
 from pptracker.database import today
-from pptracker.disclosure import may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import attach_error, csv_import_form, form_status, show_conflict
 from pptracker.operations import tariff_csv, tariff_queries, tariff_services
 from pptracker.operations.tariff_forms import (
     PAID_BY,
-    ImportForm,
     NewTariffForm,
     RateForm,
     TariffForm,
 )
-from pptracker.permissions import Action, can, permission_required
+from pptracker.operations.view_helpers import (
+    csv_download,
+    csv_export,
+    csv_import,
+    delete_and_redirect,
+    hide_confidential,
+    or_404,
+    page_context,
+    plural,
+)
+from pptracker.permissions import Action, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.services import check_version
 
 bp = Blueprint("tariffs", __name__, template_folder="templates")
 
 MANAGE = "/manage/projects/<code>/operations/tariffs"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 
 
 def _load(project, tariff_id: int):
-    tariff = tariff_queries.get_tariff(project.id, tariff_id)
-    if tariff is None:
-        abort(404)
-    return tariff
-
-
-def _attachment(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return or_404(tariff_queries.get_tariff(project.id, tariff_id))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -53,17 +47,10 @@ def index(code: str):
     """Show the tariff table in force today, contract by contract, and every change."""
     project = visible_project_or_404(code)
     table = tariff_queries.tariff_table(
-        project.id,
-        on=today(),
-        hide_confidential=not may_see_confidential(current_user, project),
+        project.id, on=today(), hide_confidential=hide_confidential(project)
     )
     return render_template(
-        "operations/tariff_index.html",
-        project=project,
-        table=table,
-        paid_by=PAID_BY,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        "operations/tariff_index.html", table=table, paid_by=PAID_BY, **page_context(project)
     )
 
 
@@ -72,18 +59,14 @@ def index(code: str):
 def detail(code: str, tariff_id: int):
     """Show one tariff and every value it has had, with the reasons."""
     project = visible_project_or_404(code)
-    tariff = tariff_queries.tariff_history(
-        tariff_id, on=today(), hide_confidential=not may_see_confidential(current_user, project)
+    _load(project, tariff_id)  # a live tariff of this project, or 404
+    tariff = or_404(
+        tariff_queries.tariff_history(
+            tariff_id, on=today(), hide_confidential=hide_confidential(project)
+        )
     )
-    if tariff is None or tariff_queries.get_tariff(project.id, tariff_id) is None:
-        abort(404)
     return render_template(
-        "operations/tariff_detail.html",
-        project=project,
-        tariff=tariff,
-        paid_by=PAID_BY,
-        can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
-        button_form=EmptyForm(),
+        "operations/tariff_detail.html", tariff=tariff, paid_by=PAID_BY, **page_context(project)
     )
 
 
@@ -92,17 +75,16 @@ def detail(code: str, tariff_id: int):
 def export(code: str):
     """Download every rate of the project's tariffs as CSV (public rows for the public)."""
     project = visible_project_or_404(code)
-    rows = tariff_queries.export_rows(
-        project.id, hide_confidential=not may_see_confidential(current_user, project)
+    rows = tariff_queries.export_rows(project.id, hide_confidential=hide_confidential(project))
+    return csv_export(
+        project,
+        rows=rows,
+        header=tariff_csv.EXPORT_COLUMNS,
+        bom=tariff_csv.BOM,
+        filename=f"{project.code}-tariffs.csv",
+        event="tariffs.export",
+        summary=f"Exported {plural(len(rows), 'tariff rate')} as CSV",
     )
-    record(
-        "tariffs.export",
-        entity=project,
-        summary=f"Exported {len(rows)} tariff rate{'' if len(rows) == 1 else 's'} as CSV",
-    )
-    db.session.commit()
-    body = (tariff_csv.BOM, *stream_csv(tariff_csv.EXPORT_COLUMNS, rows))
-    return _attachment(body, f"{project.code}-tariffs.csv")
 
 
 # --- managing -----------------------------------------------------------------------------
@@ -170,17 +152,11 @@ def delete(code: str, tariff_id: int):
     """Delete a tariff entered by mistake (it and its rates stay in the history)."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     tariff = _load(project, tariff_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
-    try:
-        tariff_services.delete_tariff(tariff)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(f"Tariff {tariff.code} deleted. Its history is kept.", "success")
-    return redirect(url_for("tariffs.index", code=code))
+    return delete_and_redirect(
+        lambda: tariff_services.delete_tariff(tariff),
+        done=f"Tariff {tariff.code} deleted. Its history is kept.",
+        back=url_for("tariffs.index", code=code),
+    )
 
 
 @bp.route(f"{MANAGE}/<int:tariff_id>/rates/new", methods=["GET", "POST"])
@@ -219,26 +195,19 @@ def change_rate(code: str, tariff_id: int):
 def import_(code: str):
     """Import rate changes from a CSV file: every row, or none and the list of problems."""
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    form = ImportForm()
-    errors = []
-    if form.validate_on_submit():
-        data = form.file.data.read(tariff_csv.MAX_BYTES + 1)
-        result = tariff_csv.import_rates(project, data, actor=current_user._get_current_object())
-        if result.ok:
-            db.session.commit()
-            count = len(result.created)
-            flash(f"{count} rate change{'' if count == 1 else 's'} imported.", "success")
-            return redirect(url_for("tariffs.index", code=code))
-        db.session.rollback()
-        errors = result.errors
-    status = 400 if errors or form.errors else 200
-    return render_template(
+    actor = current_user._get_current_object()
+    return csv_import(
         "operations/tariff_import.html",
         project=project,
-        form=form,
-        errors=errors,
+        form=csv_import_form(
+            "rate changes", max_rows=tariff_csv.MAX_ROWS, max_bytes=tariff_csv.MAX_BYTES
+        ),
+        max_bytes=tariff_csv.MAX_BYTES,
+        run=lambda data: tariff_csv.import_rates(project, data, actor=actor),
+        done=lambda result: f"{plural(len(result.created), 'rate change')} imported.",
+        next_url=url_for("tariffs.index", code=code),
         max_rows=tariff_csv.MAX_ROWS,
-    ), status
+    )
 
 
 @bp.route(f"{MANAGE}/template.csv")
@@ -246,4 +215,4 @@ def import_(code: str):
 def template(code: str):
     """Download the rate-change import template: the header and one example row."""
     editable_project_or_404(code, Action.EDIT_OPERATIONS)
-    return _attachment(tariff_csv.template_csv(), "tariff-rates-template.csv")
+    return csv_download(tariff_csv.template_csv(), "tariff-rates-template.csv")

@@ -4,8 +4,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from pptracker.database import today
-from pptracker.disclosure import may_see_confidential
 from pptracker.operations import demand_queries, kpi_queries, payment_queries, tariff_queries
+from pptracker.operations.view_helpers import hide_confidential
 from pptracker.permissions import Action, can, permission_required
 from pptracker.projects.loaders import visible_project_or_404
 
@@ -17,7 +17,7 @@ bp = Blueprint("operations", __name__, template_folder="templates")
 def index(code: str):
     """Summarise the project's operations, each section linking to its page."""
     project = visible_project_or_404(code)
-    hide = not may_see_confidential(current_user, project)
+    hide = hide_confidential(project)
     on = today()
     kpis = kpi_queries.kpis_of(project.id, hide)
     payments = payment_queries.overview(project.id, hide_confidential=hide, today=on)
@@ -38,7 +38,7 @@ def index(code: str):
         remaining=_remaining_by_currency(payments.years),
         tariffs=tariffs,
         demand=demand,
-        withheld=[*kpis.withheld, *payments.redacted, *tariffs.redacted, *demand.redacted],
+        redacted=[*kpis.withheld, *payments.redacted, *tariffs.redacted, *demand.redacted],
         can_edit=can(current_user, Action.EDIT_OPERATIONS, project),
     )
 

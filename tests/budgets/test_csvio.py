@@ -2,7 +2,6 @@
 
 import csv
 import io
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -376,12 +375,9 @@ def test_ten_thousand_rows(app, metro):
         for n in range(10_000)
     )
     data = _csv(*rows)
-    started = time.perf_counter()
     result = _import(app, "metro", data)
-    elapsed = time.perf_counter() - started
     assert result.ok and result.created == 10_000, result.errors[:3]
     assert _count(app) == 10_000
-    assert elapsed < 30, f"10,000 rows took {elapsed:.1f} s"
     with app.app_context():
         assert (
             db.session.scalar(

@@ -98,14 +98,14 @@ def test_public_sees_public_kpis_and_a_redaction_notice(client, world, auth):
     assert "Failed" in text and "at least 98 %" in text
     assert "500.00 EUR per failure event" in text
     assert "SEC-1" not in text and "Secret response time" not in text
-    assert "1 KPI withheld:" in text and "Commercially sensitive" in text
-    assert "1 performance failure withheld:" in text
+    assert "Withheld:</strong> 1 KPI is confidential. Reason: Commercially sensitive" in text
+    assert "Withheld:</strong> 1 performance failure is confidential." in text
     assert "1,000.00 EUR" in text  # the public failure's penalty total
     assert "Add a KPI" not in text and "Record a period" not in text
     assert client.get(f"{PAGE}{kpi_id}").status_code == 200
     assert client.get(f"{PAGE}{secret_kpi}").status_code == 404
     failures = client.get(FAILURES).get_data(as_text=True)
-    assert "C-2" not in failures and "withheld" in failures
+    assert "C-2" not in failures and "Withheld:</strong>" in failures
 
 
 def test_manager_and_auditor_see_everything(client, world, auth):
