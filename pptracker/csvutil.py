@@ -4,6 +4,10 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from flask import Response
+
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,3 +41,12 @@ def stream_csv(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def csv_download(body: str | Iterable[str], filename: str) -> Response:
+    """Answer with ``body`` (text, or streamed chunks) as a CSV file saved as ``filename``."""
+    return Response(
+        body,
+        mimetype=CSV_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -11,6 +11,14 @@ def quantize_money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
+def plain_number(number: Decimal) -> str:
+    """Return ``number`` without trailing zeros or exponent (98.5000 → 98.5, 1E+2 → 100)."""
+    text = format(Decimal(number), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     """Return ``1,234,567.89 EUR`` (or an en dash when there is no amount)."""
     if amount is None:

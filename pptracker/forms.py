@@ -45,6 +45,16 @@ class VersionField(HiddenField):
         super().__init__("Version", **kwargs)
 
 
+def optional_int(value):
+    """Coerce a select's value to an id; the blank choice means None."""
+    return int(value) if value not in (None, "", "None") else None
+
+
+def contract_choices(contracts) -> dict:
+    """Return the select choices for a project's contracts, after a blank "choose" one."""
+    return {"": "Choose a contract"} | {c.id: f"{c.reference} – {c.title}" for c in contracts}
+
+
 def blank_to_none(value):
     """Filter: an empty string from a form means "no value"."""
     if isinstance(value, str):

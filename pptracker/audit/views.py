@@ -21,7 +21,7 @@ from pptracker.audit.forms import AnswerForm, AuditFilterForm, CloseForm, Findin
 from pptracker.audit.models import AuditEvent, FindingStatus
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error
+from pptracker.forms import EmptyForm, attach_error, check_button
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects.queries import get_project
 from pptracker.services import check_version
@@ -172,8 +172,7 @@ def chain():
 @permission_required(Action.VERIFY_AUDIT)
 def verify_now():
     """Verify the whole chain now and record the verdict."""
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     result = services.run_verification()
     db.session.commit()
     flash(f"Verification: {result.line()}", "success" if result.ok else "danger")

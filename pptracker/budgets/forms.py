@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from pptracker import codelists
 from pptracker.budgets.models import BudgetCategory, TransactionKind
 from pptracker.budgets.services import BudgetLineData, TransactionData
-from pptracker.forms import VersionField, blank_to_none
+from pptracker.forms import VersionField, blank_to_none, optional_int
 
 CATEGORIES = {
     BudgetCategory.CAPEX.value: "Capital expenditure",
@@ -30,10 +30,6 @@ KIND_LABELS = {
 }
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 def _party_choices(parties, blank: str):
     return [("", blank)] + [(p.id, p.name) for p in parties]
 
@@ -54,7 +50,7 @@ class BudgetLineForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0)],
         description="In the project currency; zero is allowed.",
     )
-    funding_source_id = SelectField("Funding source", coerce=_optional_int, validators=[Optional()])
+    funding_source_id = SelectField("Funding source", coerce=optional_int, validators=[Optional()])
     start_date = DateField("Start date", validators=[Optional()])
     end_date = DateField("End date", validators=[Optional()])
     version = VersionField()
@@ -95,11 +91,11 @@ class TransactionForm(FlaskForm):
         description="Units of the project currency per unit of this currency, up to 8 decimals. "
         "Leave empty when the amount is in the project currency.",
     )
-    budget_line_id = SelectField("Budget line", coerce=_optional_int, validators=[Optional()])
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[Optional()])
-    milestone_id = SelectField("Milestone", coerce=_optional_int, validators=[Optional()])
-    payer_id = SelectField("Payer", coerce=_optional_int, validators=[Optional()])
-    payee_id = SelectField("Payee", coerce=_optional_int, validators=[Optional()])
+    budget_line_id = SelectField("Budget line", coerce=optional_int, validators=[Optional()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[Optional()])
+    milestone_id = SelectField("Milestone", coerce=optional_int, validators=[Optional()])
+    payer_id = SelectField("Payer", coerce=optional_int, validators=[Optional()])
+    payee_id = SelectField("Payee", coerce=optional_int, validators=[Optional()])
     reference = StringField(
         "Reference",
         filters=[blank_to_none],
@@ -109,7 +105,7 @@ class TransactionForm(FlaskForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     scheduled_payment_id = SelectField(
         "Scheduled payment",
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         description="For a payment that settles a government payment of the payment schedule "
         "(operations); in the scheduled payment's currency and under its contract.",

@@ -8,7 +8,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -27,7 +26,7 @@ from pptracker.audit.services import record
 from pptracker.budgets import csvio, flags
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Contract
-from pptracker.csvutil import stream_csv
+from pptracker.csvutil import csv_download, stream_csv
 from pptracker.extensions import db
 from pptracker.forms import csv_import_form
 from pptracker.permissions import Action, permission_required, require
@@ -37,7 +36,6 @@ from pptracker.projects.queries import get_project
 
 bp = Blueprint("spending", __name__, template_folder="templates")
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 PER_PAGE = 50
 
 EXPORT_COLUMNS = [
@@ -314,10 +312,8 @@ def export():
                 values[7] = f"{values[7]:.2f}"
                 yield values
 
-    return Response(
-        stream_with_context(stream_csv(EXPORT_COLUMNS, rows())),
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": 'attachment; filename="pptracker-spending.csv"'},
+    return csv_download(
+        stream_with_context(stream_csv(EXPORT_COLUMNS, rows())), "pptracker-spending.csv"
     )
 
 
@@ -351,11 +347,7 @@ def red_flags():
 @permission_required(Action.EDIT_BUDGET)
 def template():
     """Download an import template: the header and one example row."""
-    return Response(
-        csvio.template_csv(),
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": 'attachment; filename="transactions-template.csv"'},
-    )
+    return csv_download(csvio.template_csv(), "transactions-template.csv")
 
 
 @bp.route("/manage/projects/<code>/budget/import", methods=["GET", "POST"])

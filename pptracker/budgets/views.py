@@ -11,7 +11,7 @@ from pptracker.contracts.queries import contracts_of
 from pptracker.database import today
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
 from pptracker.milestones.queries import milestones_of
 from pptracker.operations import payment_queries
 from pptracker.permissions import Action, can, permission_required
@@ -37,11 +37,6 @@ def _load_transaction(project, tx_id: int):
     if tx is None:
         abort(404)
     return tx
-
-
-def _check_button() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
 
 
 def _parties():
@@ -144,7 +139,7 @@ def delete_line(code: str, line_id: int):
     """Delete a budget line entered by mistake (refused while transactions use it)."""
     project = editable_project_or_404(code, Action.EDIT_BUDGET)
     line = _load_line(project, line_id)
-    _check_button()
+    check_button()
     try:
         services.delete_budget_line(line)
     except DomainError as error:
@@ -249,7 +244,7 @@ def delete_transaction(code: str, tx_id: int):
     """Delete a transaction entered by mistake (its history stays)."""
     project = editable_project_or_404(code, Action.EDIT_BUDGET)
     tx = _load_transaction(project, tx_id)
-    _check_button()
+    check_button()
     try:
         services.delete_transaction(tx)
     except DomainError as error:

@@ -17,7 +17,7 @@ from pptracker.contracts.forms import (
 from pptracker.disclosure import disclose, may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
 from pptracker.projects.queries import live_parties
@@ -263,8 +263,7 @@ def delete(code: str, contract_id: int):
     """Soft-delete a contract (its history stays)."""
     project = editable_project_or_404(code, Action.EDIT_CONTRACTS)
     contract = _load_contract(project, contract_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     services.delete_contract(contract)
     db.session.commit()
     flash(f"Contract {contract.reference} deleted. Its history is kept.", "success")
@@ -383,8 +382,7 @@ def delete_risk(code: str, contract_id: int, risk_id: int):
     existing = queries.get_risk(contract.id, risk_id)
     if existing is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     services.delete_record(existing)
     db.session.commit()
     flash("Risk allocation removed.", "success")
@@ -445,8 +443,7 @@ def delete_commitment(code: str, commitment_id: int):
     existing = queries.get_commitment(project.id, commitment_id)
     if existing is None:
         abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     services.delete_record(existing)
     db.session.commit()
     flash("Fiscal commitment removed.", "success")

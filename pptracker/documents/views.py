@@ -19,7 +19,14 @@ from pptracker.documents import queries, services, storage
 from pptracker.documents.forms import EditForm, UploadForm
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, safe_next, show_conflict
+from pptracker.forms import (
+    EmptyForm,
+    attach_error,
+    check_button,
+    form_status,
+    safe_next,
+    show_conflict,
+)
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects.queries import get_project
 from pptracker.services import check_version
@@ -182,8 +189,7 @@ def edit(doc_id: int):
 def delete(doc_id: int):
     """Soft-delete a document; its file and history are kept."""
     document = _load_document(doc_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     code, title = document.project.code, document.title
     services.delete_document(document)
     db.session.commit()

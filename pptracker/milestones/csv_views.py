@@ -1,10 +1,10 @@
 """Milestone CSV pages: the template to fill in, the export, and the all-or-nothing import."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from pptracker.audit.services import record
-from pptracker.csvutil import stream_csv
+from pptracker.csvutil import csv_download, stream_csv
 from pptracker.disclosure import may_see_confidential
 from pptracker.extensions import db
 from pptracker.forms import csv_import_form
@@ -14,22 +14,12 @@ from pptracker.projects.loaders import visible_project_or_404
 
 bp = Blueprint("milestone_csv", __name__, template_folder="templates")
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-
-
-def _attachment(body, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
 
 @bp.route("/milestones/template.csv")
 @permission_required(Action.EDIT_MILESTONES)
 def template():
     """Download an import template: the header and one example row."""
-    return _attachment(csvio.template_csv(), "milestones-template.csv")
+    return csv_download(csvio.template_csv(), "milestones-template.csv")
 
 
 @bp.route("/projects/<code>/milestones.csv")
@@ -51,7 +41,7 @@ def export(code: str):
     )
     db.session.commit()
     body = (csvio.BOM, *stream_csv(csvio.COLUMNS, rows))
-    return _attachment(body, f"{project.code}-milestones.csv")
+    return csv_download(body, f"{project.code}-milestones.csv")
 
 
 @bp.route("/manage/projects/<code>/milestones/import", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from pptracker import codelists
 from pptracker.documents.services import DocumentData
-from pptracker.forms import VersionField, blank_to_none
+from pptracker.forms import VersionField, blank_to_none, optional_int
 from pptracker.milestones.models import MilestoneStatus
 from pptracker.milestones.services import MilestoneData
 
@@ -33,10 +33,6 @@ EVIDENCE_LABELS = {
 }
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class MilestoneForm(FlaskForm):
     """Add or edit a milestone."""
 
@@ -49,7 +45,7 @@ class MilestoneForm(FlaskForm):
         description="Key PPP milestones (financial close, completion …) are tracked for slippage.",
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
-    contract_id = SelectField("Under contract", coerce=_optional_int, validators=[Optional()])
+    contract_id = SelectField("Under contract", coerce=optional_int, validators=[Optional()])
     baseline_date = DateField(
         "Baseline date",
         validators=[Optional()],
@@ -157,7 +153,7 @@ class RebaselineForm(FlaskForm):
     )
     amendment_id = SelectField(
         "Contract amendment",
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         description="The amendment that moved the date, if any.",
     )

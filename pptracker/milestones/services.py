@@ -17,12 +17,9 @@ from pptracker.milestones.models import (
     MilestoneStatus,
     MilestoneUpdate,
 )
+from pptracker.values import check_plausible
 
 logger = logging.getLogger(__name__)
-
-#: Dates outside this range are typing mistakes, not plans.
-EARLIEST = date(1950, 1, 1)
-LATEST = date(2150, 12, 31)
 
 #: Document types accepted as evidence of a milestone's progress.
 EVIDENCE_TYPES = ("physicalProgressReport", "completionCertificate")
@@ -63,13 +60,8 @@ def _check_progress(
         raise DomainError(
             "The percentage complete is a whole number from 0 to 100.", field="percent_complete"
         )
-    for name, value in (("forecast_date", forecast), ("actual_date", actual)):
-        if value is not None and not EARLIEST <= value <= LATEST:
-            raise DomainError(
-                f"This date is not plausible: give a date between {EARLIEST.year} and "
-                f"{LATEST.year}.",
-                field=name,
-            )
+    check_plausible(forecast, field="forecast_date")
+    check_plausible(actual, field="actual_date")
     if actual is not None and actual > today():
         raise DomainError(
             "The actual date cannot be in the future: it is when the milestone was reached. "
@@ -106,11 +98,7 @@ def _validate(project, data: MilestoneData, milestone: Milestone | None) -> Mile
         if contract is None or contract.is_deleted or contract.project_id != project.id:
             raise DomainError("Choose a contract of this project.", field="contract_id")
     status = _status(data.status)
-    if data.baseline_date is not None and not EARLIEST <= data.baseline_date <= LATEST:
-        raise DomainError(
-            f"This date is not plausible: give a date between {EARLIEST.year} and {LATEST.year}.",
-            field="baseline_date",
-        )
+    check_plausible(data.baseline_date, field="baseline_date")
     _check_progress(status, data.percent_complete, data.actual_date, data.forecast_date)
     if not isinstance(data.weight, int) or isinstance(data.weight, bool) or data.weight < 0:
         raise DomainError("The weight is a whole number, zero or more.", field="weight")
@@ -248,11 +236,7 @@ def rebaseline(
         raise DomainError("Say why the baseline moves: the reason is kept with it.", field="reason")
     if new_date is None:
         raise DomainError("Give the new baseline date.", field="new_date")
-    if not EARLIEST <= new_date <= LATEST:
-        raise DomainError(
-            f"This date is not plausible: give a date between {EARLIEST.year} and {LATEST.year}.",
-            field="new_date",
-        )
+    check_plausible(new_date, field="new_date")
     if new_date == milestone.baseline_date:
         raise DomainError("The new baseline is the same as the current one.", field="new_date")
     row = MilestoneBaseline(

@@ -19,7 +19,7 @@ from pptracker.database import today
 from pptracker.disclosure import disclose
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
 from pptracker.milestones import queries, services
 from pptracker.milestones.forms import (
     STATUSES,
@@ -49,11 +49,6 @@ def _load_milestone(project, milestone_id: int):
 
 def _detail_url(milestone):
     return url_for("milestones.detail", code=milestone.project.code, milestone_id=milestone.id)
-
-
-def _check_button() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -192,7 +187,7 @@ def approve(code: str, milestone_id: int):
     project = visible_project_or_404(code)
     require(Action.APPROVE_MILESTONE, project)
     milestone = _load_milestone(project, milestone_id)
-    _check_button()
+    check_button()
     try:
         services.approve_milestone(milestone, approver=current_user)
     except DomainError as error:
@@ -263,7 +258,7 @@ def cancel(code: str, milestone_id: int):
     """Cancel a milestone; it stays on record."""
     project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     milestone = _load_milestone(project, milestone_id)
-    _check_button()
+    check_button()
     try:
         services.cancel_milestone(milestone, actor=current_user)
     except DomainError as error:
@@ -281,7 +276,7 @@ def delete(code: str, milestone_id: int):
     """Delete a milestone entered by mistake (its history stays)."""
     project = editable_project_or_404(code, Action.EDIT_MILESTONES)
     milestone = _load_milestone(project, milestone_id)
-    _check_button()
+    check_button()
     try:
         services.delete_milestone(milestone, actor=current_user)
     except DomainError as error:

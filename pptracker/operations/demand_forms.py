@@ -15,18 +15,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from pptracker import codelists
-from pptracker.forms import VersionField
+from pptracker.formatting import plain_number
+from pptracker.forms import VersionField, contract_choices, optional_int
 from pptracker.operations.demand_services import SeriesData, YearData
 from pptracker.operations.models import Metric
-from pptracker.operations.tariff_forms import contract_choices
 
 METRICS = {Metric.DEMAND.value: "Demand (use)", Metric.REVENUE.value: "Revenue (money)"}
 #: Blank rows offered below the recorded years, for new years.
 BLANK_ROWS = 5
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
 
 
 def shown(value: Decimal | None, metric: Metric) -> str:
@@ -35,13 +31,13 @@ def shown(value: Decimal | None, metric: Metric) -> str:
         return ""
     if metric == Metric.REVENUE:
         return f"{value.quantize(Decimal('0.01')):f}"
-    return f"{value.normalize():f}"
+    return plain_number(value)
 
 
 class SeriesForm(FlaskForm):
     """Add or edit a demand or revenue series."""
 
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     metric = SelectField("Measures", choices=METRICS, validators=[DataRequired()])
     name = StringField(
         "Name",

@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from pptracker.contracts.queries import contracts_of
+from pptracker.csvutil import csv_download
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
 from pptracker.forms import EmptyForm, attach_error, csv_import_form, form_status, show_conflict
@@ -10,7 +11,6 @@ from pptracker.operations import demand_csv, demand_queries, demand_services
 from pptracker.operations.demand_chart import ChartYear, demand_chart
 from pptracker.operations.demand_forms import METRICS, SeriesForm, YearsForm
 from pptracker.operations.view_helpers import (
-    csv_download,
     csv_export,
     csv_import,
     delete_and_redirect,

@@ -38,10 +38,10 @@ from pptracker.csvimport import (
 )
 from pptracker.errors import DomainError
 from pptracker.extensions import db
+from pptracker.formatting import plain_number
 from pptracker.operations import kpi_queries, periods
 from pptracker.operations.kpi_services import (
     ObservationData,
-    _plain,
     check_observation,
     write_checked,
 )
@@ -95,7 +95,7 @@ def export_rows(project_id: int, *, hide_confidential: bool) -> list[list]:
                 contract.reference,
                 kpi.code,
                 periods.label(kpi.frequency, obs.period_start),
-                _plain(obs.value),
+                plain_number(obs.value),
                 obs.events,
                 obs.source.value,
                 obs.note or "",

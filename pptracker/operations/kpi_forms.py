@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from pptracker.documents.services import DocumentData
-from pptracker.forms import VersionField, blank_to_none
+from pptracker.forms import VersionField, blank_to_none, contract_choices, optional_int
 from pptracker.operations.kpi_services import FailureData, KpiData, ObservationData
 from pptracker.operations.models import (
     Comparison,
@@ -70,18 +70,10 @@ EVIDENCE_LABELS = {
 }
 
 
-def _contract_choices(contracts):
-    return [("", "Choose a contract")] + [(c.id, f"{c.reference} – {c.title}") for c in contracts]
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class KpiForm(FlaskForm):
     """Add or edit a KPI."""
 
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=30)],
@@ -126,7 +118,7 @@ class KpiForm(FlaskForm):
 
     def __init__(self, *args, contracts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.contract_id.choices = _contract_choices(contracts)
+        self.contract_id.choices = contract_choices(contracts)
 
     def to_data(self) -> KpiData:
         """Return the submitted values for the service."""
@@ -205,7 +197,7 @@ class ObservationForm(FlaskForm):
 class FailureForm(FlaskForm):
     """Record or correct a performance failure found outside the KPI observations."""
 
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     category = SelectField("Category", choices=CATEGORIES, validators=[DataRequired()])
     period_start = DateField("Period from", validators=[DataRequired()])
     period_end = DateField("Period to", validators=[DataRequired()])
@@ -233,7 +225,7 @@ class FailureForm(FlaskForm):
 
     def __init__(self, *args, contracts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.contract_id.choices = _contract_choices(contracts)
+        self.contract_id.choices = contract_choices(contracts)
 
     def to_data(self) -> FailureData:
         """Return the submitted values for the service."""
@@ -289,7 +281,7 @@ class PeriodChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     frequency = SelectField("KPIs measured", choices=FREQUENCIES, validators=[DataRequired()])
     period = StringField(
         "Period",
@@ -299,4 +291,4 @@ class PeriodChoiceForm(FlaskForm):
 
     def __init__(self, *args, contracts=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.contract_id.choices = _contract_choices(contracts)
+        self.contract_id.choices = contract_choices(contracts)

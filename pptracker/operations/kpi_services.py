@@ -18,6 +18,7 @@ from pptracker.contracts.services import check_confidentiality
 from pptracker.database import today, utcnow
 from pptracker.errors import DomainError
 from pptracker.extensions import db
+from pptracker.formatting import plain_number
 from pptracker.operations import periods
 from pptracker.operations.models import (
     DEDUCTIBLE_PAYMENTS,
@@ -165,18 +166,10 @@ def check_unit_value(unit: KpiUnit, value, *, field_name: str, what: str) -> Dec
     }[unit]
     if not fits:
         raise DomainError(
-            f"{_plain(number)} does not fit this KPI's unit: the {what} is {words}.",
+            f"{plain_number(number)} does not fit this KPI's unit: the {what} is {words}.",
             field=field_name,
         )
     return number
-
-
-def _plain(number: Decimal) -> str:
-    """Return ``number`` without trailing zeros (98.5000 → 98.5)."""
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 def show_value(unit: KpiUnit, value: Decimal | None) -> str:
@@ -187,7 +180,7 @@ def show_value(unit: KpiUnit, value: Decimal | None) -> str:
     if unit == KpiUnit.YES_NO:
         return "Yes" if value == 1 else "No"
     symbol = UNIT_SYMBOLS[unit]
-    return f"{_plain(Decimal(value))} {symbol}".strip()
+    return f"{plain_number(Decimal(value))} {symbol}".strip()
 
 
 def show_target(kpi) -> str:
@@ -382,7 +375,7 @@ def deduction_for(kpi: Kpi, period_start: date, events: int) -> Decimal:
         )
         if gross is None:
             raise DomainError(
-                f"KPI {kpi.code} deducts {_plain(Decimal(kpi.deduction_percent or 0))} % of the "
+                f"KPI {kpi.code} deducts {plain_number(kpi.deduction_percent or 0)} % of the "
                 f"period's scheduled payment, but contract {kpi.contract.reference} has no "
                 f"availability or service payment scheduled for "
                 f"{_period_label(kpi, period_start)}: add it to the payment schedule first.",
@@ -550,6 +543,17 @@ def failure_of(observation: KpiObservation) -> PerformanceFailure | None:
             PerformanceFailure.is_deleted.is_(False),
         )
     )
+
+
+def deductions_of(observations: list[KpiObservation]) -> Decimal:
+    """Return the penalties contracted for the live failures of ``observations`` (one query)."""
+    total = db.session.scalar(
+        sa.select(sa.func.sum(PerformanceFailure.penalty_contracted)).where(
+            PerformanceFailure.observation_id.in_([o.id for o in observations]),
+            PerformanceFailure.is_deleted.is_(False),
+        )
+    )
+    return Decimal(total or 0).quantize(CENT)
 
 
 def _paid_refusal(failure: PerformanceFailure, what: str) -> DomainError:

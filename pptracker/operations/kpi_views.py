@@ -12,9 +12,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pptracker.contracts.queries import contracts_of
+from pptracker.csvutil import csv_download
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.formatting import format_money
+from pptracker.formatting import format_money, plain_number
 from pptracker.forms import (
     EmptyForm,
     attach_error,
@@ -37,7 +38,6 @@ from pptracker.operations.kpi_forms import (
 )
 from pptracker.operations.models import Frequency, Kpi, KpiObservation, PerformanceFailure
 from pptracker.operations.view_helpers import (
-    csv_download,
     csv_export,
     csv_import,
     delete_and_redirect,
@@ -65,10 +65,6 @@ LABELS = {
     "sources": SOURCES,
     "bases": BASES,
 }
-
-
-def _plain(value) -> str:
-    return kpi_services._plain(Decimal(value))
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -216,9 +212,9 @@ def edit_kpi(code: str, kpi_id: int):
     kpi = project_record_or_404(Kpi, kpi_id, project)
     form = KpiForm(obj=kpi, contracts=contracts_of(project.id))
     if request.method == "GET":
-        form.target.data = _plain(kpi.target)
+        form.target.data = plain_number(kpi.target)
         if kpi.deduction_percent is not None:
-            form.deduction_percent.data = _plain(kpi.deduction_percent)
+            form.deduction_percent.data = plain_number(kpi.deduction_percent)
     status = None
     if form.validate_on_submit():
         try:
@@ -327,7 +323,7 @@ def edit_observation(code: str, observation_id: int):
     )
     if request.method == "GET":
         form.period.data = periods.label(kpi.frequency, observation.period_start)
-        form.value.data = _plain(observation.value)
+        form.value.data = plain_number(observation.value)
         form.events.data = str(observation.events)
         form.source.data = observation.source.value
     status = None
@@ -467,10 +463,7 @@ def record_period(code: str):
             status = 400
         else:
             failed = [o for o in written if not o.met]
-            total = sum(
-                (f.penalty_contracted for o in failed if (f := kpi_services.failure_of(o))),
-                Decimal("0.00"),
-            )
+            total = kpi_services.deductions_of(failed)
             message = f"{plural(len(written), 'observation')} recorded for {label}"
             if failed:
                 message += (

@@ -5,7 +5,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from pptracker.contracts.forms import ConfidentialFields
-from pptracker.forms import VersionField
+from pptracker.forms import VersionField, optional_int
 from pptracker.operations.models import PaymentType
 from pptracker.operations.payment_services import (
     MAX_SERIES,
@@ -22,12 +22,8 @@ STEPS = {
 }
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class _PaymentFields(ConfidentialFields):
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     type = SelectField("Type of payment", choices=TYPES, validators=[DataRequired()])
     period_start = DateField("First day of the period", validators=[DataRequired()])
     period_end = DateField("Last day of the period", validators=[DataRequired()])
@@ -44,7 +40,7 @@ class _PaymentFields(ConfidentialFields):
         description="When the government must pay; not before the period starts.",
     )
     fiscal_commitment_id = SelectField(
-        "Fiscal commitment", coerce=_optional_int, validators=[Optional()]
+        "Fiscal commitment", coerce=optional_int, validators=[Optional()]
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
 

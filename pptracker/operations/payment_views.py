@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pptracker.contracts.queries import commitments_of, contracts_of
+from pptracker.csvutil import csv_download
 from pptracker.database import today
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
@@ -17,7 +18,6 @@ from pptracker.operations import payment_csv, payment_queries
 from pptracker.operations import payment_services as services
 from pptracker.operations.payment_forms import ScheduledPaymentForm, SeriesForm
 from pptracker.operations.view_helpers import (
-    csv_download,
     csv_export,
     csv_import,
     delete_and_redirect,

@@ -5,20 +5,11 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from pptracker import codelists
-from pptracker.forms import VersionField
+from pptracker.forms import VersionField, contract_choices, optional_int
 from pptracker.operations.models import PaidBy
 from pptracker.operations.tariff_services import RateChange, TariffData
 
 PAID_BY = {PaidBy.USER.value: "Users", PaidBy.GOVERNMENT.value: "The government"}
-
-
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-def contract_choices(contracts) -> dict:
-    """Return the select choices for a project's contracts."""
-    return {"": "Choose a contract"} | {c.id: f"{c.reference} – {c.title}" for c in contracts}
 
 
 def amendment_choices(contracts) -> dict:
@@ -35,7 +26,7 @@ def amendment_choices(contracts) -> dict:
 class TariffForm(FlaskForm):
     """Edit a tariff's details (its rates change only through a rate change)."""
 
-    contract_id = SelectField("Contract", coerce=_optional_int, validators=[DataRequired()])
+    contract_id = SelectField("Contract", coerce=optional_int, validators=[DataRequired()])
     code = StringField(
         "Code",
         validators=[DataRequired(), Length(max=30)],
@@ -113,7 +104,7 @@ class RateForm(FlaskForm):
     )
     amendment_id = SelectField(
         "Amendment",
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         description="When a renegotiation of the contract changed the tariff.",
     )
@@ -144,7 +135,7 @@ class NewTariffForm(TariffForm):
         description="E.g. the contract's tariff schedule (schedule 7).",
     )
     approved_by = RateForm.approved_by
-    amendment_id = SelectField("Amendment", coerce=_optional_int, validators=[Optional()])
+    amendment_id = SelectField("Amendment", coerce=optional_int, validators=[Optional()])
 
     def __init__(self, *args, contracts=(), **kwargs):
         super().__init__(*args, contracts=contracts, **kwargs)

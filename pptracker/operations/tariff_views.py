@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from pptracker.contracts.queries import contracts_of
+from pptracker.csvutil import csv_download
 from pptracker.database import today
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
@@ -16,7 +17,6 @@ from pptracker.operations.tariff_forms import (
     TariffForm,
 )
 from pptracker.operations.view_helpers import (
-    csv_download,
     csv_export,
     csv_import,
     delete_and_redirect,

@@ -5,23 +5,20 @@ words; how they answer a reader, a download, an import or a delete button is
 the same, and lives here once.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from flask import Response, abort, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from pptracker.audit.services import record
-from pptracker.csvutil import stream_csv
+from pptracker.csvutil import csv_download, stream_csv
 from pptracker.disclosure import may_see_confidential
 from pptracker.documents import storage
 from pptracker.errors import DomainError
 from pptracker.extensions import db
 from pptracker.forms import EmptyForm, check_button
 from pptracker.permissions import Action, can
-
-CSV_MIMETYPE = "text/csv; charset=utf-8"
-
 
 # --- reading ------------------------------------------------------------------------------
 
@@ -61,15 +58,6 @@ def project_record_or_404(model, record_id: int, project):
 
 
 # --- CSV ----------------------------------------------------------------------------------
-
-
-def csv_download(body: str | Iterable[str], filename: str) -> Response:
-    """Answer with ``body`` as a CSV file the browser saves as ``filename``."""
-    return Response(
-        body,
-        mimetype=CSV_MIMETYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def csv_export(

@@ -8,7 +8,7 @@ from pptracker.audit import queries as audit_queries
 from pptracker.auth.queries import managers as manager_candidates
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, form_status, show_conflict
+from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
 from pptracker.projects import queries, services
 from pptracker.projects.forms import AssignManagersForm, PartyForm, ProjectForm
@@ -193,9 +193,7 @@ def delete(code: str):
 def publication(code: str):
     """Publish a project on the public site, or withdraw it."""
     project = _load_project(code)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     publish = request.form.get("publish") == "1"
     services.set_published(project, publish)
     db.session.commit()
@@ -322,9 +320,7 @@ def party_edit(party_id: int):
 def party_delete(party_id: int):
     """Soft-delete a party that no project uses."""
     party = _load_party(party_id)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400, "The form expired; reload the page and try again.")
+    check_button()
     try:
         services.delete_party(party)
     except DomainError as error:
