@@ -35,6 +35,11 @@ class Config:
     #: generating it on first use". Keep it out of the database and backups of it.
     AUDIT_KEY = os.environ.get("AUDIT_KEY")
 
+    #: Read events (report downloads) are written in batches: this many at
+    #: most, at most this many seconds after they happen (see audit/batched.py).
+    AUDIT_BATCH_SIZE = _env_int("AUDIT_BATCH_SIZE", 100)
+    AUDIT_BATCH_SECONDS = float(os.environ.get("AUDIT_BATCH_SECONDS", "1"))
+
     #: Where uploaded files are stored; None means ``<instance>/documents``. A
     #: relative path is taken inside the instance folder.
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")
@@ -50,6 +55,19 @@ class Config:
     OC4IDS_PREFIX = os.environ.get("OC4IDS_PREFIX", "oc4ids-pptrak")
 
     PROJECTS_PER_PAGE = 20
+
+    #: The public site's address, printed (and QR-coded) in the reports. It is
+    #: configured, not taken from the request, so a report's bytes do not
+    #: depend on the host name a reader happened to use.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    #: Where built reports are cached; None means ``<instance>/report-cache``.
+    REPORT_CACHE_DIR = os.environ.get("REPORT_CACHE_DIR")
+    #: PAdES signing of the public reports: PEM files of the private key and
+    #: its certificate (both, or neither). The key's passphrase, if any, comes
+    #: from the environment only. See the README, "Signed reports".
+    REPORT_SIGNING_KEY = os.environ.get("REPORT_SIGNING_KEY")
+    REPORT_SIGNING_CERT = os.environ.get("REPORT_SIGNING_CERT")
+    REPORT_SIGNING_PASSPHRASE = os.environ.get("REPORT_SIGNING_PASSPHRASE")
 
     #: Red flag: payments ahead of physical progress by more than this many
     #: percentage points (share of the budget paid minus weighted progress).
@@ -79,6 +97,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105
     AUDIT_KEY = "test-audit-key-not-secret"
+    # Each read event is written at once, so tests see it after the request.
+    AUDIT_BATCH_SIZE = 1
     # Fast hashing: the default scrypt cost makes every sign-in in a test slow.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
 

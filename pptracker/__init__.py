@@ -78,6 +78,12 @@ def _finish_config(app: Flask, *, production: bool) -> None:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # A SQLite connection is a file handle: it cannot go stale as a
+        # server's can, so testing it on every checkout is a wasted statement.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
 
 
@@ -92,10 +98,18 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # SQLite ignores foreign keys unless asked, per connection.
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
+        # SQLite ignores foreign keys unless asked, per connection.
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Write-ahead logging: readers no longer wait for a writer. With it,
+        # synchronous=NORMAL syncs at checkpoints instead of at every commit
+        # (about 20 µs a commit here instead of 260 µs), which matters when
+        # every download writes its audit event. The database can never be
+        # corrupted this way; a power cut (not a crash of the app) may lose
+        # the last commits, each wholly, data and audit event together.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
@@ -136,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.operations.views import bp as operations_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
+    from pptracker.reports.views import bp as reports_bp
 
     for blueprint in (
         main_bp,
@@ -155,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
         payment_schedule_bp,
         tariffs_bp,
         demand_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -171,8 +187,9 @@ def register_commands(app: Flask) -> None:
     from pptracker.audit.cli import audit_cli
     from pptracker.auth.cli import users_cli
     from pptracker.demo.cli import demo_cli
+    from pptracker.reports.cli import reports_cli
 
-    for group in (users_cli, demo_cli, audit_cli):
+    for group in (users_cli, demo_cli, audit_cli, reports_cli):
         app.cli.add_command(group)
 
 

@@ -60,7 +60,11 @@ def _truncate_all() -> None:
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     db.session.execute(
-        sa.text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH}
+        sa.text(
+            "UPDATE audit_chain_head SET seq = 0, hash = :h, data_seq = 0, data_hash = :h, "
+            "data_at = NULL"
+        ),
+        {"h": GENESIS_HASH},
     )
     db.session.commit()
 
@@ -69,12 +73,16 @@ def _truncate_all() -> None:
 def app(request, tmp_path):
     """A fresh app and an empty database, on each engine under test.
 
-    Uploaded files go to a temporary folder, never to the repository's instance/.
+    Uploaded files and built reports go to a temporary folder, never to the
+    repository's instance/.
     """
-    files = str(tmp_path / "documents")
+    files = {
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "REPORT_CACHE_DIR": str(tmp_path / "report-cache"),
+    }
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
-        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, DOCUMENTS_DIR=files)
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, **files)
         with app.app_context():
             _truncate_all()
         yield app
@@ -82,7 +90,7 @@ def app(request, tmp_path):
             db.session.remove()
             db.engine.dispose()
     else:
-        app = create_app("testing", DOCUMENTS_DIR=files)
+        app = create_app("testing", **files)
         with app.app_context():
             db.create_all()
         yield app

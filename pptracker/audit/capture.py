@@ -93,20 +93,44 @@ def add_pending(
     """Queue an event for the current transaction (written at commit)."""
     actor = actor or current_actor(session)
     session.info.setdefault(PENDING, []).append(
-        {
-            "occurred_at": utcnow(),
-            "actor_id": actor.user_id,
-            "actor": actor.label,
-            "client_ip": actor.client_ip,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "project_id": project_id,
-            "summary": summary[:500],
-            "changes": jsonable(changes or {}),
-            "reason": reason,
-        }
+        event_fields(
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            project_id=project_id,
+            summary=summary,
+            changes=changes,
+            reason=reason,
+        )
     )
+
+
+def event_fields(
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str | None,
+    entity_id: int | None,
+    project_id: int | None,
+    summary: str,
+    changes: dict | None = None,
+    reason: str | None = None,
+) -> dict:
+    """Return an event as ``chain.append`` takes it, stamped with the time now."""
+    return {
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor": actor.label,
+        "client_ip": actor.client_ip,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "project_id": project_id,
+        "summary": summary[:500],
+        "changes": jsonable(changes or {}),
+        "reason": reason,
+    }
 
 
 def project_id_of(obj) -> int | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from pptracker.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from pptracker.audit.models import DATA_ACTIONS, GENESIS_HASH, AuditChainHead, AuditEvent
 
 #: The fields that are hashed, in canonical (sorted) order.
 HASHED_FIELDS = (
@@ -124,32 +124,72 @@ def event_hash(key: bytes, fields: dict, prev_hash: str) -> str:
     return hmac.new(key, canonical(fields) + prev_hash.encode(), hashlib.sha256).hexdigest()
 
 
+_HEAD = AuditChainHead.__table__
+# Built once: every audited transaction runs these, and building a statement
+# costs more than running it on SQLite.
+_TAKE_HEAD = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq)
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_INSERT_EVENTS = sa.insert(AuditEvent.__table__)
+_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1)
+_MOVE_HEAD_AND_DATA = _MOVE_HEAD.values(
+    seq=sa.bindparam("new_seq"),
+    hash=sa.bindparam("new_hash"),
+    data_seq=sa.bindparam("new_seq"),
+    data_hash=sa.bindparam("new_hash"),
+    data_at=sa.bindparam("new_at", type_=AuditChainHead.__table__.c.data_at.type),
+)
+_MOVE_HEAD_ONLY = _MOVE_HEAD.values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+
+
 def append(session, pending: list[dict]) -> None:
-    """Give pending events their place in the chain and add them to ``session``.
+    """Give pending events their place in the chain and write them in ``session``.
 
     Called once per transaction, just before it commits. Its first statement
     updates the chain-head row, which takes that row's lock (PostgreSQL) or
     the database's writer lock (SQLite) until the commit, so concurrent
     transactions append one after the other and never fork the chain.
+    The head also keeps the data version: the last create, update or delete.
     """
-    head = AuditChainHead.__table__
-    seq, prev = session.execute(
-        sa.update(head)
-        .where(head.c.id == 1)
-        .values(seq=head.c.seq)
-        .returning(head.c.seq, head.c.hash)
-    ).one()
+    # Core statements on the session's connection: the ORM's execution layer
+    # has nothing to add here, and costs as much as the statements.
+    connection = session.connection()
+    seq, prev = connection.execute(_TAKE_HEAD).one()
     key = audit_key()
+    data_at = None
+    rows = []
     for fields in pending:
         seq += 1
         changes = canonical_json(fields["changes"])
         digest = event_hash(key, {**fields, "seq": seq, "changes": changes}, prev)
-        values = {k: v for k, v in fields.items() if k != "changes"}
-        session.add(
-            AuditEvent(**values, seq=seq, changes_json=changes, prev_hash=prev, hash=digest)
-        )
+        rows.append({**fields, "seq": seq, "changes": changes, "prev_hash": prev, "hash": digest})
+        if fields["action"] in DATA_ACTIONS:
+            data_at = fields["occurred_at"]
+            data_version = (seq, digest)
         prev = digest
-    session.execute(sa.update(head).where(head.c.id == 1).values(seq=seq, hash=prev))
+    # One Core insert (executemany), not ORM objects: this runs inside the
+    # commit, where new objects would cost a second flush, and nothing reads
+    # the events back from this session.
+    connection.execute(_INSERT_EVENTS, rows)
+    if data_at is None:
+        connection.execute(_MOVE_HEAD_ONLY, {"new_seq": seq, "new_hash": prev})
+    elif data_version == (seq, prev):
+        connection.execute(
+            _MOVE_HEAD_AND_DATA, {"new_seq": seq, "new_hash": prev, "new_at": data_at}
+        )
+    else:  # reads were recorded after the last change of this transaction
+        connection.execute(
+            _MOVE_HEAD.values(
+                seq=seq,
+                hash=prev,
+                data_seq=data_version[0],
+                data_hash=data_version[1],
+                data_at=data_at,
+            )
+        )
 
 
 @dataclass

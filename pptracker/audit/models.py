@@ -13,6 +13,10 @@ from pptracker.enums import enum_column
 #: The previous hash of the first event.
 GENESIS_HASH = "0" * 64
 
+#: The actions that change data; every other action (sign-in, export,
+#: download, verification…) only reads it.
+DATA_ACTIONS = frozenset({"create", "update", "delete"})
+
 APPEND_ONLY_MESSAGE = "audit events are append-only"
 
 #: Triggers that make the audit table append-only, per engine. The first
@@ -111,6 +115,14 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
+    #: The last event that changed data (a create, update or delete), not a
+    #: read such as an export or a report download: the data version that
+    #: reports are built from and cached by, read in one indexed lookup.
+    data_seq: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    data_hash: Mapped[str] = mapped_column(
+        sa.String(64), default=GENESIS_HASH, server_default=GENESIS_HASH
+    )
+    data_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<AuditChainHead seq={self.seq}>"

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from pptracker.audit import capture
+from flask import current_app
+
+from pptracker.audit import batched, capture
 from pptracker.audit.chain import Verification, verify
 from pptracker.audit.models import Finding, FindingStatus, Severity
 from pptracker.database import utcnow
@@ -45,6 +47,31 @@ def record(
         reason=reason,
         actor=actor,
     )
+
+
+def record_read(
+    action: str,
+    *,
+    summary: str,
+    entity_type: str,
+    entity_id: int | None = None,
+    project_id: int | None = None,
+) -> None:
+    """Record a read that changes nothing (a report download), written in a batch.
+
+    Unlike ``record``, it does not wait for the current transaction: it is
+    queued at once, with the time and actor of now, and written with the
+    other reads of the moment (see ``batched``).
+    """
+    fields = capture.event_fields(
+        actor=capture.current_actor(db.session),
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        project_id=project_id,
+        summary=summary,
+    )
+    batched.read_log(current_app._get_current_object()).add(fields)
 
 
 def run_verification(*, head: str | None = None) -> Verification:

@@ -43,6 +43,7 @@ so nothing here is redacted.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import NamedTuple
@@ -54,6 +55,7 @@ from sqlalchemy.orm import aliased
 from pptracker.audit.models import Severity
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Amendment, Contract
+from pptracker.contracts.queries import current_value_expression
 from pptracker.database import today
 from pptracker.documents.models import Document
 from pptracker.extensions import db
@@ -196,19 +198,6 @@ def _integer(value: int):
     return sa.literal(int(value), sa.Integer())
 
 
-def _current_value():
-    """The contract's current value: the last amendment's new value, else the initial one."""
-    latest = (
-        sa.select(Amendment.new_value)
-        .where(Amendment.contract_id == Contract.id, Amendment.new_value.is_not(None))
-        .order_by(Amendment.number.desc())
-        .limit(1)
-        .correlate(Contract)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(latest, Contract.initial_value)
-
-
 def _current_end():
     """The contract's current end: the last amendment's new end, else the initial one."""
     latest = (
@@ -337,7 +326,7 @@ def _over_contract_select(project_ids) -> sa.Select:
                 order_by=(Transaction.transaction_date, Transaction.id),
             )
             .label("running"),
-            _current_value().label("value"),
+            current_value_expression().label("value"),
             Contract.id.label("contract_id"),
             Contract.reference.label("contract_reference"),
             Contract.currency.label("currency"),
@@ -610,7 +599,7 @@ def _payments_ahead(project_ids) -> list[Flag]:
 
 def _amendment_value_select(project_ids) -> sa.Select:
     percent = current_app.config["AMENDMENT_VALUE_FLAG_PERCENT"]
-    current = _current_value()
+    current = current_value_expression()
     count = (
         sa.select(sa.func.count(Amendment.id))
         .where(Amendment.contract_id == Contract.id, Amendment.new_value.is_not(None))
@@ -763,7 +752,7 @@ def _no_line(project_ids) -> list[Flag]:
 # --- (h) scheduled payments paid other than their net due ---------------------------------
 
 
-def _payment_mismatch_select(project_ids) -> sa.Select:
+def _payment_mismatch_select(project_ids, day: date | None = None) -> sa.Select:
     def in_scope(column):
         return sa.true() if project_ids is None else column.in_(list(project_ids))
 
@@ -799,7 +788,7 @@ def _payment_mismatch_select(project_ids) -> sa.Select:
         )
         .subquery()
     )
-    day = today()
+    day = day or today()
     ended = sa.and_(
         inner.c.period_end < day,
         sa.or_(inner.c.due_date.is_(None), inner.c.due_date < day),
@@ -816,9 +805,9 @@ def _payment_mismatch_select(project_ids) -> sa.Select:
     )
 
 
-def _payment_mismatch(project_ids) -> list[Flag]:
+def _payment_mismatch(project_ids, day: date) -> list[Flag]:
     flags = []
-    for row in db.session.execute(_payment_mismatch_select(project_ids)):
+    for row in db.session.execute(_payment_mismatch_select(project_ids, day)):
         difference = row.paid - row.net_due
         if difference > 0:
             gap = f"{format_money(difference, row.currency)} more than due"
@@ -852,6 +841,7 @@ def _payment_mismatch(project_ids) -> list[Flag]:
 
 # --- entry points ------------------------------------------------------------------------------
 
+#: The rules that do not depend on the date (the payment-mismatch rule does).
 _RULES = (
     _over_line,
     _over_contract,
@@ -861,7 +851,6 @@ _RULES = (
     _amendment_value,
     _no_evidence,
     _no_line,
-    _payment_mismatch,
 )
 
 #: The rules that flag transactions, as selects with an ``id`` column.
@@ -874,22 +863,25 @@ _TRANSACTION_SELECTS = (
 )
 
 
-def portfolio_flags(project_ids=None) -> list[Flag]:
+def portfolio_flags(project_ids=None, *, on: date | None = None) -> list[Flag]:
     """Return the red flags of every live project (or of those given), by kind then project.
 
     Nine queries whatever the number of projects and transactions.
 
     :param project_ids: limit to these projects; None for the whole portfolio.
+    :param on: the day payments are judged due on (today by default; reports
+        pass their data's date, so the same data give the same flags).
     """
     order = list(FlagKind)
     flags = [flag for rule in _RULES for flag in rule(project_ids)]
+    flags += _payment_mismatch(project_ids, on or today())
     # Stable: within a kind, each rule's own order (project, then record) stays.
     return sorted(flags, key=lambda f: order.index(f.kind))
 
 
-def project_flags(project) -> list[Flag]:
-    """Return the red flags of one project (nine queries)."""
-    return portfolio_flags([project.id])
+def project_flags(project, *, on: date | None = None) -> list[Flag]:
+    """Return the red flags of one project (nine queries), as of ``on`` (default today)."""
+    return portfolio_flags([project.id], on=on)
 
 
 def flagged_ids_select(project_ids=None) -> sa.Select:

@@ -275,6 +275,16 @@ def earned_value(project, *, today: date) -> EarnedValue:
             Transaction.transaction_date <= today,
         )
     )
+    return derive_earned_value(bac, pv, ev, ac)
+
+
+def derive_earned_value(bac: Decimal, pv: Decimal, ev: Decimal, ac: Decimal) -> EarnedValue:
+    """Return the earned value figures derived from BAC, PV, EV and AC.
+
+    SPI = EV / PV, CPI = EV / AC, EAC = BAC / CPI, VAC = BAC − EAC; a figure
+    that cannot be computed is None with its reason (``NO_PLANNED_VALUES``,
+    ``NOTHING_DUE``, ``NO_PAYMENTS`` or ``NO_EARNED_VALUE``).
+    """
     reasons: dict[str, str] = {}
     spi = cpi = eac = vac = None
     if not bac:
@@ -293,8 +303,7 @@ def earned_value(project, *, today: date) -> EarnedValue:
             eac = bac / cpi
             vac = bac - eac
         else:
-            reason = reasons.get("cpi", NO_EARNED_VALUE)
-            reasons["eac"] = reasons["vac"] = reason
+            reasons["eac"] = reasons["vac"] = reasons.get("cpi", NO_EARNED_VALUE)
     return EarnedValue(
         bac=bac, pv=pv, ev=ev, ac=ac, spi=spi, cpi=cpi, eac=eac, vac=vac, reasons=reasons
     )

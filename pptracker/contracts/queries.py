@@ -182,6 +182,60 @@ def commitment_totals(commitments) -> dict[str, dict[str, Decimal]]:
     return dict(sorted(totals.items()))
 
 
+def current_value_expression() -> sa.ColumnElement:
+    """The SQL for a contract's current value: the last amendment's new value, else the initial.
+
+    For queries over many contracts at once (flags, portfolio metrics);
+    ``terms`` gives the same figure for one contract in Python.
+    """
+    latest = (
+        sa.select(Amendment.new_value)
+        .where(Amendment.contract_id == Contract.id, Amendment.new_value.is_not(None))
+        .order_by(Amendment.number.desc())
+        .limit(1)
+        .correlate(Contract)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(latest, Contract.initial_value)
+
+
+@dataclass(frozen=True)
+class MaskedFigures:
+    """The public amendments whose "before" figures the public may not see."""
+
+    old_value: frozenset[int]
+    old_period: frozenset[int]
+
+
+def masked_old_figures(amendments) -> MaskedFigures:
+    """Return which public amendments would reveal a confidential one through their "before".
+
+    An amendment's old value (or period) is what the amendment before it set.
+    When that one is confidential, printing the old figure of the next public
+    amendment would print the confidential figure. The mask lasts until a
+    public amendment sets the figure again.
+
+    :param amendments: one contract's amendments, in any order.
+    :return: ids of the public amendments whose old value / old period to withhold.
+    """
+    value_hidden = period_hidden = False
+    old_value, old_period = set(), set()
+    for amendment in sorted(amendments, key=lambda a: a.number):
+        sets_value = amendment.new_value is not None
+        sets_period = amendment.new_start is not None or amendment.new_end is not None
+        if amendment.confidential:
+            value_hidden = value_hidden or sets_value
+            period_hidden = period_hidden or sets_period
+            continue
+        if value_hidden and sets_value:
+            old_value.add(amendment.id)
+            value_hidden = False
+        if period_hidden and sets_period:
+            old_period.add(amendment.id)
+            period_hidden = False
+    return MaskedFigures(frozenset(old_value), frozenset(old_period))
+
+
 def get_amendment(contract_id: int, amendment_id: int) -> Amendment | None:
     """Return an amendment of the contract, or None."""
     return db.session.scalar(

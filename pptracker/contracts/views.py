@@ -132,6 +132,7 @@ def detail(code: str, contract_id: int):
         contract=contract,
         terms=queries.terms(contract, hide_confidential=not see_all),
         amendments=amendments,
+        masked=queries.masked_old_figures([] if see_all else contract.amendments),
         risks=risks,
         matrix=queries.risk_matrix(r for r in risks if not getattr(r, "redacted", False)),
         allocations=ALLOCATIONS,

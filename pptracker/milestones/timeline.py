@@ -6,16 +6,25 @@ renders it as inline, accessible SVG for the web pages, with the rows of the
 table that is its text alternative.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup
-from reportlab.graphics import renderSVG
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect
 from reportlab.lib.colors import HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from pptracker.charts import (
+    BLUE,
+    INK,
+    MUTED,
+    grid_line,
+    label,
+    lane_label,
+    notice,
+    shade_lanes,
+    to_svg,
+)
 from pptracker.milestones import queries
 
 #: The chart's accessible name, read out in place of the drawing.
@@ -24,13 +33,9 @@ TITLE = "Timeline: baseline against forecast or actual"
 # Colours chosen for at least 4.5:1 against white (text and markers) and
 # against the lane shading; red and green are never the only cue: the bar
 # runs right of the baseline when late, and the table gives the numbers.
-INK = HexColor("#1a1a1a")
-MUTED = HexColor("#595959")
-GRID = HexColor("#c4c4c4")
-LANE_SHADE = HexColor("#f2f4f7")
 LATE = HexColor("#b3261e")
 ON_TIME = HexColor("#1e7b34")
-TODAY = HexColor("#0b57a4")
+TODAY = BLUE
 
 WIDTH = 720
 LABEL_WIDTH = 190
@@ -131,21 +136,6 @@ def _date_range(items, today: date) -> tuple[date, date]:
     return date(min(dates).year, 1, 1), date(max(dates).year + 1, 1, 1)
 
 
-def _fit(text: str, width: float, font: str, size: float) -> str:
-    """Return ``text`` cut with an ellipsis so it fits ``width`` points.
-
-    A browser may draw the SVG with a wider font than the metrics used here,
-    so the label is cut with some room to spare.
-    """
-    width *= 0.85
-    text = " ".join(text.split())
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
 def _diamond(x: float, y: float, *, filled: bool) -> Polygon:
     r = MARKER + 1
     return Polygon(
@@ -179,11 +169,7 @@ def build_drawing(items: list[TimelineItem], today: date, *, font: str = "Helvet
     """
     items = [item for item in items if item.dated]
     if not items:
-        drawing = Drawing(WIDTH, 30)
-        drawing.add(
-            String(0, 10, "No dated milestones yet.", fontName=font, fontSize=10, fillColor=INK)
-        )
-        return drawing
+        return notice("No dated milestones yet.", font, WIDTH)
 
     height = AXIS_HEIGHT + LANE_HEIGHT * len(items) + LEGEND_HEIGHT
     drawing = Drawing(WIDTH, height)
@@ -203,34 +189,19 @@ def build_drawing(items: list[TimelineItem], today: date, *, font: str = "Helvet
     def x_of(day: date) -> float:
         return round(plot_left + (day - start).days / span * plot_width, 2)
 
-    # Lanes: shaded every other one so the eye can follow a row across.
-    for i in range(0, len(items), 2):
-        lane_bottom = lanes_top - (i + 1) * LANE_HEIGHT
-        drawing.add(
-            Rect(0, lane_bottom, WIDTH, LANE_HEIGHT, fillColor=LANE_SHADE, strokeColor=None)
-        )
+    shade_lanes(drawing, top=lanes_top, count=len(items), height=LANE_HEIGHT, width=WIDTH)
 
     # Year ticks: as many as fit, on 1 January. Several years a tick start
     # on a round year (2004, 2008 …), each label under its tick; one year a
     # tick, the label heads its year.
     for year in range(start.year, end.year + 1, step):
         x = x_of(date(year, 1, 1))
-        drawing.add(Line(x, lanes_bottom, x, lanes_top, strokeColor=GRID, strokeWidth=0.75))
+        drawing.add(grid_line(x, lanes_bottom, x, lanes_top))
         if step == 1:
             if year == end.year:
                 continue
             x = (x + x_of(date(year + 1, 1, 1))) / 2
-        drawing.add(
-            String(
-                x,
-                lanes_top + 8,
-                str(year),
-                fontName=font,
-                fontSize=FONT_SIZE,
-                fillColor=INK,
-                textAnchor="middle",
-            )
-        )
+        drawing.add(label(x, lanes_top + 8, str(year), font=font, size=FONT_SIZE, anchor="middle"))
     drawing.add(
         Line(
             plot_left,
@@ -245,14 +216,7 @@ def build_drawing(items: list[TimelineItem], today: date, *, font: str = "Helvet
     for i, item in enumerate(items):
         y = lanes_top - i * LANE_HEIGHT - LANE_HEIGHT / 2
         drawing.add(
-            String(
-                6,
-                y - FONT_SIZE / 3,
-                _fit(item.label, LABEL_WIDTH - 12, font, FONT_SIZE),
-                fontName=font,
-                fontSize=FONT_SIZE,
-                fillColor=INK,
-            )
+            lane_label(item.label, y, width=LABEL_WIDTH, font=font, size=FONT_SIZE, spare=0.85)
         )
         current = item.current
         if item.baseline and current and current != item.baseline:
@@ -287,78 +251,24 @@ def _legend(drawing: Drawing, font: str) -> None:
     y = 10
     x = 6.0
 
-    def label(text: str) -> None:
+    def explain(text: str) -> None:
         nonlocal x
-        drawing.add(
-            String(x, y - FONT_SIZE / 3, text, fontName=font, fontSize=FONT_SIZE, fillColor=INK)
-        )
+        drawing.add(label(x, y - FONT_SIZE / 3, text, font=font, size=FONT_SIZE))
         x += stringWidth(text, font, FONT_SIZE) + 16
 
     drawing.add(_diamond(x + MARKER, y, filled=False))
     x += 2 * MARKER + 6
-    label("Baseline")
+    explain("Baseline")
     drawing.add(_dot(x + MARKER, y))
     x += 2 * MARKER + 6
-    label("Forecast")
+    explain("Forecast")
     drawing.add(_diamond(x + MARKER, y, filled=True))
     x += 2 * MARKER + 6
-    label("Actual")
+    explain("Actual")
     for colour, text in ((LATE, "Later than baseline"), (ON_TIME, "Earlier or on time")):
         drawing.add(Rect(x, y - 3, 18, 6, fillColor=colour, strokeColor=None))
         x += 24
-        label(text)
+        explain(text)
     drawing.add(_today_line(x, y - 6, y + 6))
     x += 6
-    label("Today")
-
-
-_STYLE = re.compile(r' style="([^"]*)"')
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _style_to_attributes(match: re.Match) -> str:
-    # The site's Content-Security-Policy forbids inline style attributes, so
-    # renderSVG's styles become the equivalent SVG presentation attributes.
-    declarations = {}
-    for part in match.group(1).split(";"):
-        name, sep, value = part.partition(":")
-        if sep and name.strip():
-            value = value.strip()
-            declarations[name.strip()] = "none" if value.lower() == "none" else value
-    return "".join(f' {name}="{value}"' for name, value in declarations.items())
-
-
-def to_svg(drawing: Drawing, *, title: str, desc: str = "", id_prefix: str = "chart") -> Markup:
-    """Render ``drawing`` as an ``<svg>`` element to inline in an HTML page.
-
-    The XML prolog goes, the element gets ``role="img"`` and an accessible
-    name and description, ids are prefixed so two charts can share a page,
-    and styles become presentation attributes (the CSP allows no inline style).
-    Text in the drawing is escaped by renderSVG; ``title`` and ``desc`` here.
-
-    :return: markup safe to output as is.
-    """
-    from markupsafe import escape
-
-    svg = renderSVG.drawToString(drawing)
-    svg = svg[svg.index("<svg") :].strip()
-    svg = _STYLE.sub(_style_to_attributes, svg)
-    # Helvetica is rarely installed outside macOS; offer the usual stand-ins.
-    svg = svg.replace('font-family="Helvetica"', 'font-family="Helvetica, Arial, sans-serif"')
-    ids = dict.fromkeys(_ID.findall(svg))
-    for old in ids:
-        svg = svg.replace(f'id="{old}"', f'id="{id_prefix}-{old}"')
-        svg = svg.replace(f"url(#{old})", f"url(#{id_prefix}-{old})")
-    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    title_element = f'<title id="{title_id}">{escape(title)}</title>'
-    desc_element = f'<desc id="{desc_id}">{escape(desc)}</desc>' if desc else ""
-    # Functions as replacements: the texts are literal, backslashes included.
-    svg = re.sub(r"<title>.*?</title>", lambda _m: title_element, svg, count=1, flags=re.S)
-    svg = re.sub(r"<desc>.*?</desc>", lambda _m: desc_element, svg, count=1, flags=re.S)
-    described = f' aria-describedby="{desc_id}"' if desc else ""
-    svg = svg.replace(
-        "<svg ",
-        f'<svg role="img" aria-labelledby="{title_id}"{described} class="chart" ',
-        1,
-    )
-    return Markup(svg)  # noqa: S704 - renderSVG escaped the text; title and desc above
+    explain("Today")

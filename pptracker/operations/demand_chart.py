@@ -2,27 +2,34 @@
 
 ``build_drawing`` takes plain data, so the reports draw the same chart into
 their PDFs; ``demand_chart`` renders it as inline, accessible SVG for the web
-pages the way the milestone timeline does (``milestones.timeline.to_svg``).
+pages the way the milestone timeline does (``pptracker.charts.to_svg``).
 The forecast-against-actual table beside it is the text alternative.
 """
 
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 from markupsafe import Markup
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
-from reportlab.lib.colors import HexColor, white
+from reportlab.graphics.shapes import Drawing, Line, Rect
+from reportlab.lib.colors import white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from pptracker.milestones.timeline import to_svg
+from pptracker.charts import (
+    BLUE,
+    INK,
+    MUTED,
+    compact,
+    grid_line,
+    label,
+    legend,
+    nice_step,
+    notice,
+    to_svg,
+)
 
 # At least 4.5:1 against white; forecast and actual differ by fill (hollow
 # against solid), not by colour alone.
-INK = HexColor("#1a1a1a")
-MUTED = HexColor("#595959")
-GRID = HexColor("#c4c4c4")
-ACTUAL = HexColor("#0b57a4")
+ACTUAL = BLUE
 
 WIDTH = 720
 HEIGHT = 260
@@ -50,25 +57,6 @@ class Chart:
     svg: Markup
 
 
-def _nice_step(top: float) -> float:
-    """Return a round tick step (1, 2, 2.5 or 5 × 10ⁿ) giving about ``TICKS`` ticks."""
-    raw = top / TICKS
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
-def _label(value: float) -> str:
-    """Return an axis value as people read it (1.5M, 250k, 12)."""
-    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            text = f"{value / size:.2f}".rstrip("0").rstrip(".")
-            return f"{text}{suffix}"
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
-
-
 def build_drawing(years: list[ChartYear], *, unit: str = "", font: str = "Helvetica") -> Drawing:
     """Draw forecast (hollow) and actual (solid) bars side by side for each year.
 
@@ -83,15 +71,13 @@ def build_drawing(years: list[ChartYear], *, unit: str = "", font: str = "Helvet
         float(v) for y in years for v in (y.forecast, y.actual) if v is not None
     ]  # floats only place the bars; the table gives the exact figures
     if not years or not figures:
-        drawing = Drawing(WIDTH, 30)
-        drawing.add(String(0, 10, "No figures yet.", fontName=font, fontSize=10, fillColor=INK))
-        return drawing
+        return notice("No figures yet.", font, WIDTH)
     drawing = Drawing(WIDTH, HEIGHT)
     plot_left, plot_bottom = LEFT, BOTTOM
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
     top_value = max(figures) or 1.0
-    step = _nice_step(top_value)
+    step = nice_step(top_value, TICKS)
     ticks = int(top_value // step) + (0 if top_value % step == 0 else 1)
     top = step * max(ticks, 1)
 
@@ -101,24 +87,19 @@ def build_drawing(years: list[ChartYear], *, unit: str = "", font: str = "Helvet
     for i in range(0, max(ticks, 1) + 1):
         value = step * i
         y = y_of(value)
+        drawing.add(grid_line(plot_left, y, plot_left + plot_width, y))
         drawing.add(
-            Line(plot_left, y, plot_left + plot_width, y, strokeColor=GRID, strokeWidth=0.75)
-        )
-        drawing.add(
-            String(
+            label(
                 plot_left - 6,
                 y - FONT_SIZE / 3,
-                _label(value),
-                fontName=font,
-                fontSize=FONT_SIZE,
-                fillColor=INK,
-                textAnchor="end",
+                compact(value),
+                font=font,
+                size=FONT_SIZE,
+                anchor="end",
             )
         )
     if unit:
-        drawing.add(
-            String(6, HEIGHT - 12, unit[:30], fontName=font, fontSize=FONT_SIZE, fillColor=MUTED)
-        )
+        drawing.add(label(6, HEIGHT - 12, unit[:30], font=font, size=FONT_SIZE, fill=MUTED))
     drawing.add(
         Line(plot_left, plot_bottom, plot_left + plot_width, plot_bottom, strokeColor=MUTED)
     )
@@ -158,14 +139,13 @@ def build_drawing(years: list[ChartYear], *, unit: str = "", font: str = "Helvet
             )
         if i % label_every == 0:
             drawing.add(
-                String(
+                label(
                     round(centre, 2),
                     plot_bottom - 14,
                     str(item.year),
-                    fontName=font,
-                    fontSize=FONT_SIZE,
-                    fillColor=INK,
-                    textAnchor="middle",
+                    font=font,
+                    size=FONT_SIZE,
+                    anchor="middle",
                 )
             )
     _legend(drawing, font)
@@ -174,17 +154,15 @@ def build_drawing(years: list[ChartYear], *, unit: str = "", font: str = "Helvet
 
 def _legend(drawing: Drawing, font: str) -> None:
     """Explain the two bars along the bottom edge."""
-    y, x = 10, 6.0
-    for fill, stroke, text in (
-        (white, INK, "Forecast (hollow bar)"),
-        (ACTUAL, ACTUAL, "Actual (solid bar)"),
-    ):
-        drawing.add(Rect(x, y - 5, 14, 10, fillColor=fill, strokeColor=stroke, strokeWidth=1.2))
-        x += 20
-        drawing.add(
-            String(x, y - FONT_SIZE / 3, text, fontName=font, fontSize=FONT_SIZE, fillColor=INK)
-        )
-        x += stringWidth(text, font, FONT_SIZE) + 18
+    legend(
+        drawing,
+        ((white, INK, "Forecast (hollow bar)"), (ACTUAL, ACTUAL, "Actual (solid bar)")),
+        font=font,
+        size=FONT_SIZE,
+        box=(14, 10),
+        box_drop=5,
+        stroke_width=1.2,
+    )
 
 
 def demand_chart(

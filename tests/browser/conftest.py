@@ -63,6 +63,7 @@ def browser_app(tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
         DOCUMENTS_DIR=str(path.parent / "documents"),
+        REPORT_CACHE_DIR=str(path.parent / "report-cache"),
     )
     with app.app_context():
         db.create_all()

@@ -108,3 +108,38 @@ def test_public_only_filters_rows_for_exports(app, published):
 def test_redacted_notice_carries_the_reason():
     notice = Redacted("contract", "Contract X", "Sensitive")
     assert notice.redacted and notice.reason == "Sensitive"
+
+
+def test_a_public_amendment_does_not_reveal_a_confidential_one_through_its_old_figures(
+    client, auth, make_project, make_contract, make_amendment
+):
+    from datetime import date
+
+    make_project("harbour-bridge", published=True)
+    contract = make_contract("harbour-bridge", reference="OPEN-1", value="1000000.00")
+    make_amendment(
+        contract.id,
+        new_value="1333333.00",
+        confidential=True,
+        reason="Under arbitration",
+        amended_on=date(2023, 1, 1),
+    )
+    make_amendment(
+        contract.id, kind="duration", new_end=date(2045, 1, 31), amended_on=date(2023, 6, 1)
+    )
+    make_amendment(contract.id, new_value="1400000.00", amended_on=date(2024, 1, 1))
+    make_amendment(contract.id, new_value="1500000.00", amended_on=date(2025, 1, 1))
+    url = f"/projects/harbour-bridge/contracts/{contract.id}"
+
+    public = client.get(url).get_data(as_text=True)
+
+    # The third amendment's "before" is the confidential figure: withheld.
+    assert "1,333,333.00" not in public
+    assert "Value: withheld → 1,400,000.00 EUR" in public
+    # The fourth's "before" was set publicly by the third: shown.
+    assert "Value: 1,400,000.00 EUR → 1,500,000.00 EUR" in public
+    # No confidential change of period: the period change is shown in full.
+    assert "Period: 2020-02-01 – 2040-01-31 → 2020-02-01 – 2045-01-31" in public
+
+    auth.login_as(Role.AUDITOR)
+    assert "Value: 1,333,333.00 EUR → 1,400,000.00 EUR" in client.get(url).get_data(as_text=True)
