@@ -157,3 +157,41 @@ def test_report_links_on_the_pages(app, client, auth, make_project):
     assert "/audit/reports/spending.pdf" in client.get("/audit/spending/").get_data(as_text=True)
     flags = client.get("/audit/flags/?project=harbour-bridge").get_data(as_text=True)
     assert "/audit/reports/spending.pdf?project=harbour-bridge" in flags
+
+
+def test_a_head_request_is_not_a_download(app, client, make_project):
+    make_project("harbour-bridge", published=True)
+
+    response = client.head("/projects/harbour-bridge/report.pdf")
+
+    assert response.status_code == 200
+    assert response.headers["ETag"]
+    assert _events(app, "report.download") == []
+
+
+def test_a_report_that_cannot_be_signed_is_unavailable_not_unsigned(
+    app, client, make_project, monkeypatch
+):
+    from pptracker.reports import signing
+
+    make_project("harbour-bridge", published=True)
+    monkeypatch.setattr(signing, "configured", lambda: True)
+    monkeypatch.setattr(signing, "fingerprint", lambda: "f" * 64)
+
+    def expired(*_args, **_kwargs):
+        raise signing.SigningError("REPORT_SIGNING_CERT: the certificate expired on 2026-01-01")
+
+    monkeypatch.setattr(signing, "sign", expired)
+
+    response = client.get("/projects/harbour-bridge/report.pdf")
+
+    assert response.status_code == 503
+    body = response.get_data(as_text=True)
+    assert "cannot be signed at the moment" in body
+    assert "REPORT_SIGNING_CERT" not in body  # the reason goes to the log only
+    assert _events(app, "report.generate") == []
+    assert _events(app, "report.download") == []
+    with app.app_context():
+        from pptracker.reports import cache
+
+        assert list(cache.folder().glob("*.pdf")) == []
