@@ -1,11 +1,19 @@
 """Form pieces shared by every area."""
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
+
+from pptracker.errors import ConflictError, DomainError
+from pptracker.extensions import db
+from pptracker.services import check_version
+
+T = TypeVar("T")
 
 
 class EmptyForm(FlaskForm):
@@ -93,8 +101,39 @@ def show_conflict(form, record, error) -> None:
 
 
 def form_status(form) -> int:
-    """Return the status a re-rendered form answers with: 400 when it holds errors."""
+    """Return the status a re-rendered form answers with: 409 after a version
+    conflict (``save``), 400 when it holds errors, else 200."""
+    if getattr(form, "conflict", False):
+        return 409
     return 400 if form.errors or form.form_errors else 200
+
+
+def save(form, work: Callable[[], T], *, record=None) -> tuple[bool, T | None]:
+    """Run a validated form's service call and commit it, or show why it was refused.
+
+    :param work: the service call; a ``DomainError`` it raises rolls the
+        transaction back and goes on the form (beside its field, or above it).
+    :param record: the record an edit form changes: first checked against the
+        version the form was opened at. A conflict rolls back, keeps the
+        user's edits with what changed (``show_conflict``), and makes
+        ``form_status`` answer 409.
+    :return: ``(True, work's result)`` once committed, else ``(False, None)``.
+    """
+    try:
+        if record is not None:
+            check_version(record, form.version.data)
+        result = work()
+    except ConflictError as error:
+        db.session.rollback()
+        show_conflict(form, record, error)
+        form.conflict = True
+        return False, None
+    except DomainError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return False, None
+    db.session.commit()
+    return True, result
 
 
 def safe_next(target: str | None) -> str | None:

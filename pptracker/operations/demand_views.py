@@ -6,7 +6,7 @@ from pptracker.contracts.queries import contracts_of
 from pptracker.csvutil import csv_download
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
-from pptracker.forms import EmptyForm, attach_error, csv_import_form, form_status, show_conflict
+from pptracker.forms import EmptyForm, csv_import_form, form_status, save
 from pptracker.operations import demand_csv, demand_queries, demand_services
 from pptracker.operations.demand_chart import ChartYear, demand_chart
 from pptracker.operations.demand_forms import METRICS, SeriesForm, YearsForm
@@ -88,13 +88,8 @@ def new(code: str):
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     form = SeriesForm(contracts=contracts_of(project.id))
     if form.validate_on_submit():
-        try:
-            series = demand_services.create_series(project, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, series = save(form, lambda: demand_services.create_series(project, form.to_data()))
+        if saved:
             flash(f"Series {series.name} added. Now enter its years.", "success")
             return redirect(url_for("demand.edit_years", code=code, series_id=series.id))
     return render_template(
@@ -109,27 +104,18 @@ def edit(code: str, series_id: int):
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     series = _load(project, series_id)
     form = SeriesForm(obj=series, contracts=[series.contract])
-    status = None
     if form.validate_on_submit():
-        try:
-            check_version(series, form.version.data)
-            demand_services.update_series(series, form.to_data())
-        except ConflictError as error:
-            db.session.rollback()
-            show_conflict(form, series, error)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(
+            form, lambda: demand_services.update_series(series, form.to_data()), record=series
+        )
+        if saved:
             flash(f"Series {series.name} saved.", "success")
             return redirect(url_for("demand.index", code=code))
     return (
         render_template(
             "operations/demand_series_form.html", form=form, project=project, series=series
         ),
-        status or form_status(form),
+        form_status(form),
     )
 
 

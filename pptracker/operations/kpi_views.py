@@ -22,6 +22,7 @@ from pptracker.forms import (
     check_button,
     csv_import_form,
     form_status,
+    save,
     show_conflict,
 )
 from pptracker.operations import kpi_csv, kpi_queries, kpi_services, periods
@@ -190,13 +191,8 @@ def new_kpi(code: str):
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     form = KpiForm(contracts=contracts_of(project.id))
     if form.validate_on_submit():
-        try:
-            kpi = kpi_services.create_kpi(project, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, kpi = save(form, lambda: kpi_services.create_kpi(project, form.to_data()))
+        if saved:
             flash(f"KPI {kpi.code} added.", "success")
             return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
     return render_template(
@@ -215,25 +211,14 @@ def edit_kpi(code: str, kpi_id: int):
         form.target.data = plain_number(kpi.target)
         if kpi.deduction_percent is not None:
             form.deduction_percent.data = plain_number(kpi.deduction_percent)
-    status = None
     if form.validate_on_submit():
-        try:
-            check_version(kpi, form.version.data)
-            kpi_services.update_kpi(kpi, form.to_data())
-        except ConflictError as error:
-            db.session.rollback()
-            show_conflict(form, kpi, error)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(form, lambda: kpi_services.update_kpi(kpi, form.to_data()), record=kpi)
+        if saved:
             flash(f"KPI {kpi.code} saved.", "success")
             return redirect(url_for("kpis.detail", code=code, kpi_id=kpi.id))
     return (
         render_template("operations/kpi_form.html", form=form, project=project, kpi=kpi),
-        status or form_status(form),
+        form_status(form),
     )
 
 
@@ -502,13 +487,8 @@ def new_failure(code: str):
     if request.method == "GET":
         form.penalty_paid.data = Decimal("0.00")
     if form.validate_on_submit():
-        try:
-            kpi_services.record_failure(project, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(form, lambda: kpi_services.record_failure(project, form.to_data()))
+        if saved:
             flash("Performance failure recorded.", "success")
             return redirect(url_for("kpis.failures", code=code))
     return render_template(
@@ -529,21 +509,15 @@ def edit_failure(code: str, failure_id: int):
         form = FailureForm(obj=failure, contracts=contracts_of(project.id))
         if request.method == "GET":
             form.events.data = str(failure.events)
-    status = None
     if form.validate_on_submit():
-        try:
-            check_version(failure, form.version.data)
-            data = form.to_data(failure) if linked else form.to_data()
-            kpi_services.update_failure(failure, data)
-        except ConflictError as error:
-            db.session.rollback()
-            show_conflict(form, failure, error)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(
+            form,
+            lambda: kpi_services.update_failure(
+                failure, form.to_data(failure) if linked else form.to_data()
+            ),
+            record=failure,
+        )
+        if saved:
             flash("Performance failure saved.", "success")
             return redirect(url_for("kpis.failures", code=code))
     return (
@@ -555,7 +529,7 @@ def edit_failure(code: str, failure_id: int):
             linked=linked,
             labels=LABELS,
         ),
-        status or form_status(form),
+        form_status(form),
     )
 
 

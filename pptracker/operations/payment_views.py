@@ -11,9 +11,7 @@ from flask_login import current_user
 from pptracker.contracts.queries import commitments_of, contracts_of
 from pptracker.csvutil import csv_download
 from pptracker.database import today
-from pptracker.errors import ConflictError, DomainError
-from pptracker.extensions import db
-from pptracker.forms import attach_error, csv_import_form, form_status, show_conflict
+from pptracker.forms import csv_import_form, form_status, save
 from pptracker.operations import payment_csv, payment_queries
 from pptracker.operations import payment_services as services
 from pptracker.operations.payment_forms import ScheduledPaymentForm, SeriesForm
@@ -28,7 +26,6 @@ from pptracker.operations.view_helpers import (
 )
 from pptracker.permissions import Action, can, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
-from pptracker.services import check_version
 
 bp = Blueprint("payment_schedule", __name__, template_folder="templates")
 
@@ -116,13 +113,10 @@ def new(code: str):
     if request.method == "GET" and request.args.get("contract", type=int):
         form.contract_id.data = request.args.get("contract", type=int)
     if form.validate_on_submit():
-        try:
-            payment = services.create_scheduled_payment(project, form.to_data())
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, payment = save(
+            form, lambda: services.create_scheduled_payment(project, form.to_data())
+        )
+        if saved:
             flash(
                 f"{services.type_label(payment.type).capitalize()} for "
                 f"{services.period_text(payment.period_start, payment.period_end)} scheduled.",
@@ -141,27 +135,20 @@ def edit(code: str, payment_id: int):
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     payment = _load(project, payment_id)
     form = ScheduledPaymentForm(obj=payment, **_choices(project))
-    status = None
     if form.validate_on_submit():
-        try:
-            check_version(payment, form.version.data)
-            services.update_scheduled_payment(payment, form.to_data())
-        except ConflictError as error:
-            db.session.rollback()
-            show_conflict(form, payment, error)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(
+            form,
+            lambda: services.update_scheduled_payment(payment, form.to_data()),
+            record=payment,
+        )
+        if saved:
             flash("Scheduled payment saved.", "success")
             return redirect(_index(code))
     return (
         render_template(
             "operations/payment_form.html", form=form, project=project, payment=payment
         ),
-        status or form_status(form),
+        form_status(form),
     )
 
 
@@ -185,18 +172,16 @@ def new_series(code: str):
     project = editable_project_or_404(code, Action.EDIT_OPERATIONS)
     form = SeriesForm(**_choices(project))
     if form.validate_on_submit():
-        try:
-            created = services.create_series(
+        saved, created = save(
+            form,
+            lambda: services.create_series(
                 project,
                 form.to_data(),
                 every_months=form.every_months.data,
                 count=form.count.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if saved:
             flash(
                 f"{plural(len(created), 'payment')} scheduled, "
                 f"{created[0].period_start.isoformat()} to {created[-1].period_end.isoformat()}.",

@@ -6,9 +6,7 @@ from flask_login import current_user
 from pptracker.contracts.queries import contracts_of
 from pptracker.csvutil import csv_download
 from pptracker.database import today
-from pptracker.errors import ConflictError, DomainError
-from pptracker.extensions import db
-from pptracker.forms import attach_error, csv_import_form, form_status, show_conflict
+from pptracker.forms import csv_import_form, form_status, save
 from pptracker.operations import tariff_csv, tariff_queries, tariff_services
 from pptracker.operations.tariff_forms import (
     PAID_BY,
@@ -27,7 +25,6 @@ from pptracker.operations.view_helpers import (
 )
 from pptracker.permissions import Action, permission_required
 from pptracker.projects.loaders import editable_project_or_404, visible_project_or_404
-from pptracker.services import check_version
 
 bp = Blueprint("tariffs", __name__, template_folder="templates")
 
@@ -100,15 +97,13 @@ def new(code: str):
     if request.method == "GET":
         form.currency.data = contracts[0].currency if contracts else project.currency
     if form.validate_on_submit():
-        try:
-            tariff = tariff_services.create_tariff(
+        saved, tariff = save(
+            form,
+            lambda: tariff_services.create_tariff(
                 project, form.to_data(), form.to_change(), actor=current_user
-            )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+            ),
+        )
+        if saved:
             flash(f"Tariff {tariff.code} added.", "success")
             return redirect(url_for("tariffs.detail", code=code, tariff_id=tariff.id))
     return render_template(
@@ -124,25 +119,16 @@ def edit(code: str, tariff_id: int):
     tariff = _load(project, tariff_id)
     # A tariff stays with its contract: the only choice offered is its own.
     form = TariffForm(obj=tariff, contracts=[tariff.contract])
-    status = None
     if form.validate_on_submit():
-        try:
-            check_version(tariff, form.version.data)
-            tariff_services.update_tariff(tariff, form.to_data())
-        except ConflictError as error:
-            db.session.rollback()
-            show_conflict(form, tariff, error)
-            status = 409
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, _ = save(
+            form, lambda: tariff_services.update_tariff(tariff, form.to_data()), record=tariff
+        )
+        if saved:
             flash(f"Tariff {tariff.code} saved.", "success")
             return redirect(url_for("tariffs.detail", code=code, tariff_id=tariff.id))
     return (
         render_template("operations/tariff_form.html", form=form, project=project, tariff=tariff),
-        status or form_status(form),
+        form_status(form),
     )
 
 
@@ -168,13 +154,10 @@ def change_rate(code: str, tariff_id: int):
     form = RateForm(contracts=[tariff.contract])
     current = tariff_services.latest_rate(tariff.id)
     if form.validate_on_submit():
-        try:
-            rate = tariff_services.change_rate(tariff, form.to_change(), actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        saved, rate = save(
+            form, lambda: tariff_services.change_rate(tariff, form.to_change(), actor=current_user)
+        )
+        if saved:
             flash(
                 f"Tariff {tariff.code} is {rate.value} {tariff.currency} from "
                 f"{rate.effective_from.isoformat()}. The earlier values are kept.",

@@ -22,7 +22,16 @@ from flask import current_app
 from pptracker.audit.services import record, record_read
 from pptracker.extensions import db
 from pptracker.projects.models import Project
-from pptracker.reports import cache, signing
+from pptracker.reports import (
+    cache,
+    portfolio_data,
+    portfolio_report,
+    project_data,
+    project_report,
+    signing,
+    spending_data,
+    spending_report,
+)
 from pptracker.reports.version import DataVersion, current
 
 #: Raise when a change to the code changes the bytes of a report built from
@@ -98,8 +107,6 @@ def project_spec(project) -> ReportSpec:
     :param project: anything with the project's ``id`` and ``code`` (a row is
         enough: the project itself is loaded only when the report is built).
     """
-    from pptracker.reports import project_data, project_report
-
     project_id = project.id
 
     def build(version: DataVersion) -> bytes:
@@ -118,7 +125,6 @@ def project_spec(project) -> ReportSpec:
 
 def portfolio_spec() -> ReportSpec:
     """Return the spec of the public portfolio report."""
-    from pptracker.reports import portfolio_data, portfolio_report
 
     def build(version: DataVersion) -> bytes:
         return portfolio_report.render(portfolio_data.assemble(version, base_url=base_url()))
@@ -135,7 +141,6 @@ def portfolio_spec() -> ReportSpec:
 
 def spending_spec(project=None) -> ReportSpec:
     """Return the spec of the auditors' spending report of ``project`` (None: the portfolio)."""
-    from pptracker.reports import spending_data, spending_report
 
     def build(version: DataVersion) -> bytes:
         return spending_report.render(spending_data.assemble(project, version))
