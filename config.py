@@ -53,6 +53,23 @@ class Config:
 
     #: Prefix of OC4IDS project ids, ``oc4ids-<6 chars>`` from the OC4IDS helpdesk.
     OC4IDS_PREFIX = os.environ.get("OC4IDS_PREFIX", "oc4ids-pptrak")
+    #: The open data's licence (its canonical URI) and its name, for the
+    #: OC4IDS package and the open data page.
+    OPENDATA_LICENSE_URL = os.environ.get(
+        "OPENDATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    )
+    OPENDATA_LICENSE_TITLE = os.environ.get(
+        "OPENDATA_LICENSE_TITLE", "Creative Commons Attribution 4.0 International (CC BY 4.0)"
+    )
+    #: Who publishes the open data (the OC4IDS package's ``publisher.name``).
+    OPENDATA_PUBLISHER_NAME = os.environ.get("OPENDATA_PUBLISHER_NAME", "pptracker")
+    #: Where to report a problem with the data, besides a project's feedback
+    #: form; None leaves the feedback form as the only way.
+    OPENDATA_CONTACT_EMAIL = os.environ.get("OPENDATA_CONTACT_EMAIL")
+    #: The full OC4IDS package is read this many projects at a time, the
+    #: tables this many rows at a time: memory stays flat whatever the size.
+    OPENDATA_PROJECTS_PER_BATCH = _env_int("OPENDATA_PROJECTS_PER_BATCH", 100)
+    OPENDATA_ROWS_PER_FETCH = _env_int("OPENDATA_ROWS_PER_FETCH", 1000)
 
     PROJECTS_PER_PAGE = 20
 
@@ -74,6 +91,14 @@ class Config:
     PAYMENTS_AHEAD_MARGIN = _env_int("PAYMENTS_AHEAD_MARGIN", 10)
     #: Red flag: amendments raising a contract's value by more than this percentage.
     AMENDMENT_VALUE_FLAG_PERCENT = _env_int("AMENDMENT_VALUE_FLAG_PERCENT", 15)
+
+    #: Public feedback still without a reply after this many days is flagged
+    #: to the project's managers and shown as "awaiting a reply since …".
+    FEEDBACK_REPLY_DAYS = _env_int("FEEDBACK_REPLY_DAYS", 14)
+    #: At most this many messages per client (keyed hash of its address) in
+    #: FEEDBACK_RATE_WINDOW seconds; more get a 429 and are not kept.
+    FEEDBACK_RATE_LIMIT = _env_int("FEEDBACK_RATE_LIMIT", 5)
+    FEEDBACK_RATE_WINDOW = _env_int("FEEDBACK_RATE_WINDOW", 3600)
 
     #: Password for the demo accounts; None generates one into instance/.
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD")

@@ -140,20 +140,22 @@ def register_blueprints(app: Flask) -> None:
     from pptracker.budgets.views import bp as budgets_bp
     from pptracker.contracts.views import bp as contracts_bp
     from pptracker.documents.views import bp as documents_bp
-    from pptracker.main import bp as main_bp
+    from pptracker.feedback.views import bp as feedback_bp
     from pptracker.milestones.csv_views import bp as milestone_csv_bp
     from pptracker.milestones.views import bp as milestones_bp
+    from pptracker.opendata.views import bp as opendata_bp
     from pptracker.operations.demand_views import bp as demand_bp
     from pptracker.operations.kpi_views import bp as kpis_bp
     from pptracker.operations.payment_views import bp as payment_schedule_bp
     from pptracker.operations.tariff_views import bp as tariffs_bp
     from pptracker.operations.views import bp as operations_bp
+    from pptracker.portal.views import bp as portal_bp
     from pptracker.projects.views import bp as projects_bp
     from pptracker.projects.views import parties_bp
     from pptracker.reports.views import bp as reports_bp
 
     for blueprint in (
-        main_bp,
+        portal_bp,
         auth_bp,
         admin_bp,
         projects_bp,
@@ -171,6 +173,8 @@ def register_blueprints(app: Flask) -> None:
         tariffs_bp,
         demand_bp,
         reports_bp,
+        opendata_bp,
+        feedback_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -196,6 +200,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Give templates the permission check and the shared formatters."""
     from pptracker import codelists
+    from pptracker.feedback.queries import awaiting_reply_count
     from pptracker.permissions import Action, can
 
     app.jinja_env.filters.update(
@@ -213,6 +218,8 @@ def register_template_helpers(app: Flask) -> None:
             "Action": Action,
             "codelist_title": codelists.title,
             "ppp_models": codelists.PPP_MODELS,
+            # Called by the navigation only for staff who reply (one statement).
+            "feedback_awaiting": lambda: awaiting_reply_count(current_user),
         }
 
 

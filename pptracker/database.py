@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "pptracker.milestones.models",
     "pptracker.budgets.models",
     "pptracker.operations.models",
+    "pptracker.feedback.models",
 )
 
 

@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
+from pptracker.budgets.models import Transaction
+from pptracker.contracts.models import Amendment, Contract
+from pptracker.documents.models import Document
+from pptracker.extensions import db
+from pptracker.operations.models import Kpi, KpiObservation, ScheduledPayment
 from pptracker.permissions import Action, can
 
 
@@ -127,3 +133,81 @@ def withhold(pairs: Iterable[tuple], *, hide_confidential: bool, kind: Callable[
         else:
             withheld.append(notice(kind(record), contract, reason))
     return shown, withheld
+
+
+# --- what the public may see, as SQL ------------------------------------------------------
+# Each condition names its own aliases, so it never correlates with a table
+# the enclosing query happens to join.
+
+
+def _public_contract_id(column) -> sa.ColumnElement[bool]:
+    contract = aliased(Contract)
+    return sa.exists().where(contract.id == column, public_only(contract))
+
+
+def public_transaction() -> sa.ColumnElement[bool]:
+    """Return the condition for the transactions the public may see.
+
+    A transaction is withheld when it is deleted, when its contract is
+    confidential or deleted, or when it settles a scheduled payment the
+    public may not see (confidential, or of a withheld contract).
+    """
+    payment, payment_contract = aliased(ScheduledPayment), aliased(Contract)
+    return sa.and_(
+        Transaction.is_deleted.is_(False),
+        sa.or_(Transaction.contract_id.is_(None), _public_contract_id(Transaction.contract_id)),
+        sa.or_(
+            Transaction.scheduled_payment_id.is_(None),
+            sa.exists().where(
+                payment.id == Transaction.scheduled_payment_id,
+                payment.confidential.is_(False),
+                payment_contract.id == payment.contract_id,
+                public_only(payment_contract),
+            ),
+        ),
+    )
+
+
+def public_amendment() -> sa.ColumnElement[bool]:
+    """Return the condition for the amendments the public may see (of a public contract)."""
+    return sa.and_(Amendment.confidential.is_(False), _public_contract_id(Amendment.contract_id))
+
+
+def public_document() -> sa.ColumnElement[bool]:
+    """Return the condition for the documents the public may see.
+
+    Meant for the public, not confidential, live; and not attached to a
+    withheld contract, amendment or KPI.
+    """
+    amendment, amendment_contract = aliased(Amendment), aliased(Contract)
+    observation, kpi, kpi_contract = aliased(KpiObservation), aliased(Kpi), aliased(Contract)
+    return sa.and_(
+        Document.public.is_(True),
+        public_only(Document),
+        sa.or_(Document.contract_id.is_(None), _public_contract_id(Document.contract_id)),
+        sa.or_(
+            Document.amendment_id.is_(None),
+            sa.exists().where(
+                amendment.id == Document.amendment_id,
+                amendment.confidential.is_(False),
+                amendment_contract.id == amendment.contract_id,
+                public_only(amendment_contract),
+            ),
+        ),
+        sa.or_(
+            Document.kpi_observation_id.is_(None),
+            sa.exists().where(
+                observation.id == Document.kpi_observation_id,
+                kpi.id == observation.kpi_id,
+                public_only(kpi),
+                kpi_contract.id == kpi.contract_id,
+                public_only(kpi_contract),
+            ),
+        ),
+    )
+
+
+def document_is_public(document) -> bool:
+    """Tell whether the public may download ``document`` (one statement)."""
+    visible = sa.exists().where(Document.id == document.id, public_document())
+    return bool(db.session.scalar(sa.select(visible)))

@@ -51,10 +51,16 @@ class Action(StrEnum):
     EDIT_BUDGET = "budget.edit"
     VIEW_SPENDING = "spending.view"
     EDIT_OPERATIONS = "operations.edit"
+    SEND_FEEDBACK = "feedback.send"
+    VIEW_FEEDBACK = "feedback.view"
+    REPLY_FEEDBACK = "feedback.reply"
+    MODERATE_FEEDBACK = "feedback.moderate"
 
 
 #: What anyone, signed in or not, may do.
-PUBLIC_GRANTS: frozenset[Action] = frozenset({Action.VIEW_PROJECT, Action.DOWNLOAD_DOCUMENT})
+PUBLIC_GRANTS: frozenset[Action] = frozenset(
+    {Action.VIEW_PROJECT, Action.DOWNLOAD_DOCUMENT, Action.SEND_FEEDBACK}
+)
 
 _STAFF = PUBLIC_GRANTS | {Action.LIST_PROJECTS, Action.VIEW_PARTIES, Action.VIEW_ACCOUNT}
 
@@ -76,6 +82,8 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.VIEW_MY_MILESTONES,
             Action.EDIT_BUDGET,
             Action.EDIT_OPERATIONS,
+            Action.VIEW_FEEDBACK,
+            Action.REPLY_FEEDBACK,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -91,6 +99,7 @@ ROLE_GRANTS: dict[Role, frozenset[Action]] = {
             Action.CLOSE_FINDING,
             Action.VIEW_CONFIDENTIAL,
             Action.VIEW_SPENDING,
+            Action.VIEW_FEEDBACK,
         }
     ),
     # Admins manage, they do not audit: raising and closing findings is the
@@ -135,6 +144,8 @@ OBJECT_RULES: dict[Action, Callable[[object, object], bool]] = {
     Action.EDIT_BUDGET: lambda user, obj: _manages(user, _project_of(obj)),
     Action.EDIT_OPERATIONS: lambda user, obj: _manages(user, _project_of(obj)),
     Action.DOWNLOAD_DOCUMENT: lambda user, doc: _may_download(user, doc),
+    Action.VIEW_FEEDBACK: lambda user, obj: _manages(user, _project_of(obj)),
+    Action.REPLY_FEEDBACK: lambda user, obj: _manages(user, _project_of(obj)),
 }
 
 
@@ -143,7 +154,11 @@ def _may_download(user, document) -> bool:
     if document.is_deleted or project.is_deleted:
         return False
     if document.public and not document.confidential and project.published:
-        return True
+        # Attached to a withheld contract, amendment or KPI, it is withheld with it.
+        from pptracker.disclosure import document_is_public  # disclosure imports this module
+
+        if document_is_public(document):
+            return True
     if role_of(user) is None:
         return False
     return can(user, Action.VIEW_UNPUBLISHED) or _assigned(user, project)

@@ -19,8 +19,8 @@ def test_demo_load_is_idempotent(runner, app):
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     created = (
-        "4 users, 23 parties, 12 projects, 9 contracts, 32 milestones, 11 budgets, 6 documents and "
-        "3 findings created"
+        "4 users, 23 parties, 12 projects, 9 contracts, 32 milestones, 11 budgets, 6 documents, "
+        "3 findings and 6 feedback messages created"
     )
     assert created in first.output
     assert "Operations: 3 projects in operation, 10 KPIs with " in first.output
@@ -31,8 +31,8 @@ def test_demo_load_is_idempotent(runner, app):
     counts = _counts(app)
     second = runner.invoke(args=["demo", "load"])
     nothing = (
-        "0 users, 0 parties, 0 projects, 0 contracts, 0 milestones, 0 budgets, 0 documents and "
-        "0 findings created"
+        "0 users, 0 parties, 0 projects, 0 contracts, 0 milestones, 0 budgets, 0 documents, "
+        "0 findings and 0 feedback messages created"
     )
     assert nothing in second.output
     assert "Operations: 0 projects in operation, 0 KPIs with 0 observations" in second.output
@@ -109,3 +109,33 @@ def test_demo_portfolio_raises_every_red_flag(runner, app):
         kinds = {flag.kind for flag in portfolio_flags()}
     # Every kind but "over the contract's value", which the demo keeps honest.
     assert kinds >= set(FlagKind) - {FlagKind.OVER_CONTRACT_VALUE}
+
+
+def test_demo_feedback_covers_every_case_once(runner, app, client):
+    from pptracker.auth.models import User
+    from pptracker.feedback import queries
+    from pptracker.feedback.models import Feedback, FeedbackStatus
+
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Feedback)).all()
+        answered = {f.id for f in rows if f.replies}
+        manager = db.session.scalar(sa.select(User).where(User.email == "manager@example.org"))
+        overdue = queries.awaiting_reply_count(manager)
+        published_codes = set(db.session.scalars(sa.select(Project.code).where(Project.published)))
+        codes = {f.project.code for f in rows}
+    statuses = [f.status for f in rows]
+    assert codes <= published_codes
+    assert FeedbackStatus.PENDING in statuses
+    assert any(f.status == FeedbackStatus.HIDDEN and f.hidden_reason for f in rows)
+    assert any(f.status == FeedbackStatus.PUBLISHED and f.id in answered for f in rows)
+    assert any(f.milestone_id is not None and f.status == FeedbackStatus.PUBLISHED for f in rows)
+    assert overdue == 1  # the pothole report on the Coastal Expressway
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Feedback)) == len(rows)
+    page = client.get("/projects/coastal-toll-road").get_data(as_text=True)
+    assert "Awaiting a reply since" in page and "Reply from the project team" in page
+    assert "joana.s@example.org" not in page and "Joana S." in page
+    assert "Will the service area at Vagos" not in page  # pending
+    assert "toll plaza on Tuesday night" not in page  # hidden

@@ -56,7 +56,7 @@ def logout():
         db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
-    return redirect(url_for("main.home"))
+    return redirect(url_for("portal.home"))
 
 
 @admin_bp.route("/users/")

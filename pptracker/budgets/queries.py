@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.database import Money
+from pptracker.disclosure import public_transaction
 from pptracker.extensions import db
 from pptracker.milestones.models import Milestone, MilestoneStatus
 
@@ -36,17 +37,35 @@ def get_line(project_id: int, line_id: int) -> BudgetLine | None:
     )
 
 
-def transactions_of(project_id: int) -> sa.Select:
-    """Return a select of a project's live transactions, newest first (for paging)."""
+def transactions_of(project_id: int, *, hide_confidential: bool = False) -> sa.Select:
+    """Return a select of a project's live transactions, newest first (for paging).
+
+    :param hide_confidential: leave out those of a withheld contract or scheduled
+        payment (the public's list; the totals still count them).
+    """
+    shown = Transaction.is_deleted.is_(False)
+    if hide_confidential:
+        shown = public_transaction()
     return (
         sa.select(Transaction)
-        .where(Transaction.project_id == project_id, Transaction.is_deleted.is_(False))
+        .where(Transaction.project_id == project_id, shown)
         .options(
             selectinload(Transaction.budget_line),
             selectinload(Transaction.payer),
             selectinload(Transaction.payee),
         )
         .order_by(Transaction.transaction_date.desc(), Transaction.id.desc())
+    )
+
+
+def withheld_transactions(project_id: int) -> int:
+    """Count the live transactions of a project the public's list leaves out."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Transaction.id)).where(
+            Transaction.project_id == project_id,
+            Transaction.is_deleted.is_(False),
+            sa.not_(public_transaction()),
+        )
     )
 
 

@@ -9,6 +9,7 @@ from pptracker.budgets.forms import CATEGORIES, KIND_LABELS, BudgetLineForm, Tra
 from pptracker.budgets.models import TransactionKind
 from pptracker.contracts.queries import contracts_of
 from pptracker.database import today
+from pptracker.disclosure import may_see_confidential
 from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
 from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
@@ -67,13 +68,17 @@ def index(code: str):
 def transactions(code: str):
     """List a project's transactions, newest first, a page at a time."""
     project = visible_project_or_404(code)
+    hide = not may_see_confidential(current_user, project)
     page = db.paginate(
-        queries.transactions_of(project.id), per_page=TRANSACTIONS_PER_PAGE, error_out=False
+        queries.transactions_of(project.id, hide_confidential=hide),
+        per_page=TRANSACTIONS_PER_PAGE,
+        error_out=False,
     )
     return render_template(
         "budgets/transactions.html",
         project=project,
         page=page,
+        withheld=queries.withheld_transactions(project.id) if hide else 0,
         kinds=KIND_LABELS,
         can_edit=can(current_user, Action.EDIT_BUDGET, project),
         button_form=EmptyForm(),

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from pptracker.audit import queries as audit_queries
 from pptracker.codelists import RISK_CATEGORIES
+from pptracker.codelists import title as codelist_title
 from pptracker.contracts import queries, services
 from pptracker.contracts.forms import (
     ALLOCATIONS,
@@ -159,7 +160,8 @@ def _documents(project, contract):
         user=current_user,
         project=project,
         kind="document",
-        label=lambda d: f"Document “{d.title}”",
+        # The title of a withheld document can itself be what is withheld.
+        label=lambda d: f"A document ({codelist_title('documentType', d.document_type)})",
     )
 
 

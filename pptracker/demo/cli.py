@@ -45,7 +45,8 @@ def load(if_empty: bool) -> None:
             f"Demo portfolio: {summary.users} users, {summary.parties} parties, "
             f"{summary.projects} projects, {summary.contracts} contracts, "
             f"{summary.milestones} milestones, {summary.budgets} budgets, "
-            f"{summary.documents} documents and {summary.findings} findings created."
+            f"{summary.documents} documents, {summary.findings} findings and "
+            f"{summary.feedback} feedback messages created."
         )
         ops = summary.operations
         click.echo(

@@ -10,6 +10,7 @@ from pptracker.auth import services as auth_services
 from pptracker.auth.models import User
 from pptracker.demo import data
 from pptracker.demo.budgets import load_budgets
+from pptracker.demo.feedback import load_feedback
 from pptracker.demo.milestones import load_milestones
 from pptracker.demo.operations import OperationsSummary, load_operations
 from pptracker.extensions import db
@@ -29,6 +30,7 @@ class LoadSummary:
     documents: int = 0
     milestones: int = 0
     budgets: int = 0
+    feedback: int = 0
     operations: OperationsSummary = field(default_factory=OperationsSummary)
 
 
@@ -141,6 +143,7 @@ def load_demo(password: str) -> LoadSummary:
     summary.milestones = load_milestones(users)
     summary.budgets = load_budgets(users)
     summary.operations = load_operations(users)
+    summary.feedback = load_feedback(users)
     return summary
 
 

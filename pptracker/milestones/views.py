@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from pptracker.codelists import title as codelist_title
 from pptracker.contracts.models import Amendment, Contract
 from pptracker.contracts.queries import contracts_of
 from pptracker.database import today
@@ -110,7 +111,8 @@ def _evidence(project, milestone):
         user=current_user,
         project=project,
         kind="document",
-        label=lambda d: f"Document “{d.title}”",
+        # The title of a withheld document can itself be what is withheld.
+        label=lambda d: f"A document ({codelist_title('documentType', d.document_type)})",
     )
 
 

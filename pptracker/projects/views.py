@@ -10,7 +10,7 @@ from pptracker.errors import ConflictError, DomainError
 from pptracker.extensions import db
 from pptracker.forms import EmptyForm, attach_error, check_button, form_status, show_conflict
 from pptracker.permissions import Action, can, permission_required, require
-from pptracker.projects import queries, services
+from pptracker.projects import disclosure_score, queries, services
 from pptracker.projects.forms import AssignManagersForm, PartyForm, ProjectForm
 from pptracker.projects.loaders import visible_project_or_404
 from pptracker.services import check_version
@@ -79,7 +79,7 @@ def new():
 @bp.route("/<code>")
 @permission_required(Action.LIST_PROJECTS)
 def detail(code: str):
-    """Show one project."""
+    """Show one project, with what it publishes of the proactive-disclosure items."""
     project = _load_project(code)
     assign_form = None
     if can(current_user, Action.ASSIGN_MANAGERS):
@@ -98,6 +98,7 @@ def detail(code: str):
         assign_form=assign_form,
         button_form=EmptyForm(),
         finding_counts=counts,
+        disclosure=disclosure_score.score(project),
     )
 
 

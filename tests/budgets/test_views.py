@@ -243,3 +243,26 @@ def test_transactions_are_paginated_newest_first(client, managed, make_transacti
     body = client.get("/projects/metro-line/budget/transactions").get_data(as_text=True)
     assert body.index("R-3") < body.index("R-2") < body.index("R-1")
     assert "3 in all" in body
+
+
+def test_the_public_list_leaves_out_a_confidential_contracts_transactions(
+    client, auth, make_project, make_contract, make_transaction, app
+):
+    manager = auth.make_user("manager")
+    make_project("metro-line", published=True, managers=[manager])
+    secret = make_contract("metro-line", reference="SECRET-1")
+    make_transaction("metro-line", reference="INV-OPEN")
+    make_transaction("metro-line", reference="INV-SECRET", contract_id=secret.id)
+    with app.app_context():
+        from pptracker.contracts.models import Contract
+
+        db.session.get(Contract, secret.id).confidential = True
+        db.session.commit()
+
+    public = client.get("/projects/metro-line/budget/transactions").get_data(as_text=True)
+    assert "INV-OPEN" in public and "INV-SECRET" not in public
+    assert "Withheld: 1 transaction of a confidential contract" in public
+
+    auth.login(manager.email)
+    staff = client.get("/projects/metro-line/budget/transactions").get_data(as_text=True)
+    assert "INV-OPEN" in staff and "INV-SECRET" in staff and "Withheld" not in staff

@@ -433,3 +433,20 @@ def test_contract_of_another_project_cannot_be_named(
     assert response.status_code == 400
     assert "not one of this project" in response.get_data(as_text=True)
     assert _documents(app) == [] and stored_files(store) == []
+
+
+def test_a_public_document_of_a_confidential_contract_is_withheld_with_it(
+    client, auth, library, make_contract, make_document, app
+):
+    contract_id = make_contract("toll-road", reference="SECRET-1")
+    document = make_document("toll-road", title="Annex to a secret deal", contract_id=contract_id)
+    assert client.get(f"/documents/{document}/download").status_code == 200
+    with app.app_context():
+        from pptracker.contracts.models import Contract
+
+        db.session.get(Contract, contract_id).confidential = True
+        db.session.commit()
+
+    assert client.get(f"/documents/{document}/download").status_code == 404
+    auth.login(library["manager"].email)
+    assert client.get(f"/documents/{document}/download").status_code == 200

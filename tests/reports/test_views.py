@@ -150,8 +150,9 @@ def test_report_links_on_the_pages(app, client, auth, make_project):
     make_project("harbour-bridge", title="Harbour Bridge", published=True)
 
     home = client.get("/").get_data(as_text=True)
-    assert "/projects/harbour-bridge/report.pdf" in home
     assert "/reports/portfolio.pdf" in home
+    page = client.get("/projects/harbour-bridge").get_data(as_text=True)
+    assert "/projects/harbour-bridge/report.pdf" in page
 
     auth.login(auth.make_user(Role.AUDITOR).email)
     assert "/audit/reports/spending.pdf" in client.get("/audit/spending/").get_data(as_text=True)

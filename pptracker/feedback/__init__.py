@@ -1,0 +1,1 @@
+"""Feedback from the public on a project or milestone: moderation and public replies."""
