@@ -131,16 +131,15 @@ def test_detail_flags_overdue(app, world, overdue_world, client, auth):
     assert "Awaiting a reply since" not in html
 
 
-
 def test_the_navigation_flags_feedback_awaiting_a_reply(world, overdue_world, client, auth):
     auth.login(world.manager.email)
     html = client.get("/manage/projects/").get_data(as_text=True)
     assert 'href="/manage/feedback/?overdue=1">Feedback <span class="badge' in html
-    assert "2<span class=\"visually-hidden\"> awaiting a reply for too long" in html
+    assert '2<span class="visually-hidden"> awaiting a reply for too long' in html
     auth.logout()
 
     auth.login(overdue_world.email)  # rail's manager: one overdue
-    assert "1<span class=\"visually-hidden\"> awaiting" in client.get("/").get_data(as_text=True)
+    assert '1<span class="visually-hidden"> awaiting' in client.get("/").get_data(as_text=True)
     auth.logout()
 
     auth.login_as(Role.AUDITOR)  # reads the queue, answers nothing: no flag
