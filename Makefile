@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app pptracker
 CONSTRAINTS := requirements/constraints.txt
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install install-dev lint lock migrate clean
+.PHONY: run test install install-dev lint lock migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ run: migrate
 
 test: install-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The scale benchmark (issue 10): one table for SQLite and PostgreSQL, also in
+# benchmarks/last-run.md and .json. Needs wrk and PostgreSQL; BENCH_ARGS=--quick
+# for a short run. Its PostgreSQL database (pptracker_bench) is dropped and rebuilt.
+bench: install-dev
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -72,6 +72,9 @@ class Config:
     OPENDATA_ROWS_PER_FETCH = _env_int("OPENDATA_ROWS_PER_FETCH", 1000)
 
     PROJECTS_PER_PAGE = 20
+    #: Public pages rendered for anonymous readers, kept per server process
+    #: until the data change (see pptracker/pagecache.py); 0 turns it off.
+    PUBLIC_PAGE_CACHE_ENTRIES = _env_int("PUBLIC_PAGE_CACHE_ENTRIES", 256)
 
     #: The public site's address, printed (and QR-coded) in the reports. It is
     #: configured, not taken from the request, so a report's bytes do not
@@ -126,6 +129,9 @@ class TestingConfig(Config):
     AUDIT_BATCH_SIZE = 1
     # Fast hashing: the default scrypt cost makes every sign-in in a test slow.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+    # Pages are rendered afresh, so tests see what the queries give (the
+    # cache has tests of its own).
+    PUBLIC_PAGE_CACHE_ENTRIES = 0
 
 
 class ProductionConfig(Config):

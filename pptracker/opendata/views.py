@@ -22,6 +22,7 @@ from pptracker.opendata import oc4ids, queries
 from pptracker.opendata.jsonout import stream_array
 from pptracker.opendata.settings import Settings
 from pptracker.opendata.tables import TABLES
+from pptracker.pagecache import cached_page
 from pptracker.permissions import public
 from pptracker.reports import version
 
@@ -61,6 +62,7 @@ def _policy_url(settings: Settings) -> str:
 
 @bp.get("/opendata/")
 @public
+@cached_page
 def index():
     """The open data page: the datasets, their fields, the licence and the publication policy."""
     config = current_app.config

@@ -21,6 +21,7 @@ from pptracker.database import today, utcnow
 from pptracker.extensions import db
 from pptracker.feedback import public as feedback_public
 from pptracker.milestones import timeline as milestone_timeline
+from pptracker.pagecache import cached_page, memo
 from pptracker.permissions import Action, can, public
 from pptracker.portal import queries
 from pptracker.projects.disclosure_score import score, scores
@@ -99,9 +100,13 @@ def _execution_chart(rows) -> Markup:
 
 @bp.route("/")
 @public
+@cached_page
 def home():
     """Show the public dashboard: the published projects in figures, and the latest updates."""
-    data = queries.dashboard(today())
+    # The aggregates read every milestone and payment: computed once per data
+    # version and day, for every reader (the page cache serves only the public).
+    on = today()
+    data = memo("dashboard", 4, (version.current().seq, on), lambda: queries.dashboard(on))
     return render_template(
         "portal/home.html",
         data=data,
@@ -187,6 +192,7 @@ def _list_page(**context):
 
 @bp.route("/projects/")
 @public
+@cached_page
 def projects():
     """List the published projects: search, filters, sorting and pages."""
     authorities = dict(queries.authorities())
@@ -256,6 +262,7 @@ def _timeline_svg(items, on) -> Markup:
 
 @bp.route("/projects/<code>")
 @public
+@cached_page
 def project(code: str):
     """Show a published project as the public sees it, whoever asks."""
     project = queries.public_project(code)
