@@ -16,9 +16,10 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from werkzeug.wsgi import wrap_file
 
 from pptracker.csvutil import csv_download, stream_csv
-from pptracker.opendata import oc4ids, queries
+from pptracker.opendata import files, oc4ids, queries
 from pptracker.opendata.jsonout import stream_array
 from pptracker.opendata.settings import Settings
 from pptracker.opendata.tables import TABLES
@@ -91,13 +92,28 @@ def table(name: str, fmt: str):
     not_modified = _not_modified(key)
     if not_modified is not None:
         return not_modified
-    rows = spec.rows(settings)
+    kept = files.open_file(f"{name}.{fmt}", key)
+    if kept is None:
+        rows = spec.rows(settings)
+        if fmt == "csv":
+            body = stream_csv(spec.header, (_csv_cells(row) for row in rows))
+        else:
+            header = spec.header
+            body = stream_array(dict(zip(header, row, strict=True)) for row in rows)
+        body = stream_with_context(files.tee(f"{name}.{fmt}", key, body))
+    else:
+        body = _sent_file(kept)
     if fmt == "csv":
-        body = stream_csv(spec.header, (_csv_cells(row) for row in rows))
-        return _cached(csv_download(stream_with_context(body), f"{name}.csv"), key)
-    header = spec.header
-    body = stream_array(dict(zip(header, row, strict=True)) for row in rows)
-    return _cached(Response(stream_with_context(body), mimetype=JSON_MIMETYPE), key)
+        response = csv_download(body, f"{name}.csv")
+    else:
+        response = Response(body, mimetype=JSON_MIMETYPE)
+    response.direct_passthrough = kept is not None
+    return _cached(response, key)
+
+
+def _sent_file(kept):
+    # The server may send the file itself (sendfile) instead of Python reading it.
+    return wrap_file(request.environ, kept)
 
 
 def _csv_cells(row: tuple) -> list:
@@ -115,6 +131,11 @@ def oc4ids_package():
     not_modified = _not_modified(key)
     if not_modified is not None:
         return not_modified
+    kept = files.open_file("oc4ids", key)
+    if kept is not None:
+        return _cached(
+            Response(_sent_file(kept), mimetype=JSON_MIMETYPE, direct_passthrough=True), key
+        )
     head = oc4ids.package_head(
         settings,
         at,
@@ -128,7 +149,8 @@ def oc4ids_package():
         _links(settings),
         as_of=at.today,
     )
-    return _cached(Response(stream_with_context(body), mimetype=JSON_MIMETYPE), key)
+    body = stream_with_context(files.tee("oc4ids", key, body))
+    return _cached(Response(body, mimetype=JSON_MIMETYPE), key)
 
 
 @bp.get("/projects/<code>/oc4ids.json")
