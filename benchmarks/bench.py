@@ -636,13 +636,15 @@ def _settle(base: str) -> None:
     _get(f"{base}/__bare")
 
 
-def wrk(base: str, path: str, duration: int) -> dict:
+def wrk(base: str, path: str, duration: int, *, script: Path | None = None) -> dict:
     """``wrk -t2 -c32 -d<duration>s --latency --timeout 30s``, parsed as report_bench does.
 
     wrk's default 2 s timeout would drop the slowest requests from the
-    percentiles; 30 s keeps them in.
+    percentiles; 30 s keeps them in. ``script``: a Lua script choosing the requests.
     """
     command = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{duration}s", "--latency", "--timeout", "30s"]
+    if script is not None:
+        command += ["-s", str(script)]
     out = subprocess.run([*command, base + path], capture_output=True, text=True, check=True)
     result = {"non2xx": 0, "errors": ""}
     for line in out.stdout.splitlines():
@@ -673,23 +675,7 @@ def wrk_many(base: str, paths: list[str], duration: int) -> dict:
         "request = function()\n  i = i + 1\n"
         '  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n'
     )
-    command = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{duration}s", "--latency", "--timeout", "30s"]
-    out = subprocess.run(
-        [*command, "-s", str(script), base + paths[0]], capture_output=True, text=True, check=True
-    )
-    result = {"non2xx": 0, "errors": ""}
-    for line in out.stdout.splitlines():
-        words = line.split()
-        if line.startswith("Requests/sec:"):
-            result["rps"] = float(words[1])
-        elif len(words) == 2 and words[0] in ("50%", "99%"):
-            result[words[0]] = report_bench._ms(words[1])
-        elif line.strip().startswith("Non-2xx or 3xx responses:"):
-            result["non2xx"] = int(words[-1])
-        elif line.strip().startswith("Socket errors:"):
-            result["errors"] = line.strip()
-    _settle(base)
-    return result
+    return wrk(base, paths[0], duration, script=script)
 
 
 def _many_codes(app) -> list[str]:

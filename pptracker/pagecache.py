@@ -67,7 +67,9 @@ def memo(name: str, entries: int, key, compute):
     For figures every reader shares (signed in or not) that depend only on
     ``key``, e.g. the data version and the date.
     """
-    store = current_app.extensions.setdefault(f"pptracker.memo.{name}", PageCache(entries))
+    store = current_app.extensions.get(f"pptracker.memo.{name}")
+    if store is None:
+        store = current_app.extensions[f"pptracker.memo.{name}"] = PageCache(entries)
     value = store.get(key)
     if value is None:
         value = compute()
