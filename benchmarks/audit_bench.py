@@ -38,6 +38,8 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `config` and `pptracker` when run as a script
 
+from results_table import Table  # noqa: E402
+
 from pptracker import create_app  # noqa: E402
 from pptracker.audit import capture  # noqa: E402
 from pptracker.audit.chain import audit_key, canonical_json, event_hash, verify  # noqa: E402
@@ -54,32 +56,6 @@ from pptracker.projects.services import (  # noqa: E402
 
 TARGET_PER_SECOND = 100_000
 BENCH_AUDIT_KEY = "audit-bench-key-not-secret"  # noqa: S105 - a benchmark's throwaway key
-
-
-# -- results ------------------------------------------------------------------------
-
-
-class Table:
-    """Rows of (label, value, unit, note), printed aligned at the end."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-
-    def add(self, label: str, value, unit: str = "", note: str = "") -> None:
-        if isinstance(value, float):
-            value = f"{value:,.3f}" if value < 10 else f"{value:,.0f}"
-        elif isinstance(value, int):
-            value = f"{value:,}"
-        self.rows.append((label, str(value), unit, note))
-        print(f"  {label}: {value} {unit} {note}".rstrip(), flush=True)
-
-    def print(self, title: str) -> None:
-        widths = [max(len(r[i]) for r in self.rows) for i in range(3)]
-        print(f"\n{title}\n" + "-" * len(title))
-        for label, value, unit, note in self.rows:
-            print(
-                f"{label:<{widths[0]}}  {value:>{widths[1]}}  {unit:<{widths[2]}}  {note}".rstrip()
-            )
 
 
 # -- 1. recording ---------------------------------------------------------------------
@@ -388,7 +364,7 @@ def main() -> None:
                 db.drop_all()
                 db.create_all()
 
-        table = Table()
+        table = Table(decimals=0)
         if not args.verify_only:
             bench_recording(app, args.changes, table)
             seconds = build_chain(app, args.events, args.batch)

@@ -53,6 +53,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `config` and `pptracker` when run as a script
 
+from results_table import Table  # noqa: E402
+
 from pptracker import create_app  # noqa: E402
 from pptracker.budgets.models import BudgetCategory, BudgetLine, Transaction, TransactionKind  # noqa: E402
 from pptracker.contracts.models import (  # noqa: E402
@@ -77,29 +79,6 @@ TARGETS = {"project": 1.0, "portfolio": 10.0, "memory": 300.0, "ratio": 0.5}
 
 
 # -- results ------------------------------------------------------------------------
-
-
-class Table:
-    """Rows of (label, value, unit, note), printed aligned at the end."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
-
-    def add(self, label: str, value, unit: str = "", note: str = "") -> None:
-        if isinstance(value, float):
-            value = f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
-        elif isinstance(value, int):
-            value = f"{value:,}"
-        self.rows.append((label, str(value), unit, note))
-        print(f"  {label}: {value} {unit} {note}".rstrip(), flush=True)
-
-    def print(self, title: str) -> None:
-        widths = [max(len(r[i]) for r in self.rows) for i in range(3)]
-        print(f"\n{title}\n" + "-" * len(title))
-        for label, value, unit, note in self.rows:
-            print(
-                f"{label:<{widths[0]}}  {value:>{widths[1]}}  {unit:<{widths[2]}}  {note}".rstrip()
-            )
 
 
 def verdict(ok: bool) -> str:

@@ -543,22 +543,8 @@ class _Writer:
                     )
 
 
-_EVENT_COLUMNS = [
-    "seq",
-    "occurred_at",
-    "actor_id",
-    "actor",
-    "client_ip",
-    "action",
-    "entity_type",
-    "entity_id",
-    "project_id",
-    "summary",
-    "changes",
-    "reason",
-    "prev_hash",
-    "hash",
-]
+#: The event columns in table order, which the event tuples follow (``id`` is the database's).
+_EVENT_COLUMNS = [column.name for column in AuditEvent.__table__.columns if column.name != "id"]
 
 
 def _describe(name: str, row: dict, verb: str = "Created") -> str:

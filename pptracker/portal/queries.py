@@ -20,7 +20,7 @@ from pptracker.audit.models import DATA_ACTIONS, AuditEvent
 from pptracker.budgets.models import BudgetLine, Transaction, TransactionKind
 from pptracker.contracts.models import Amendment, Contract, ContractParty
 from pptracker.database import Money
-from pptracker.disclosure import WITHDRAWN, Redacted, notices
+from pptracker.disclosure import WITHDRAWN, Redacted, notices, public_document
 from pptracker.documents.models import Document
 from pptracker.extensions import db
 from pptracker.milestones.models import Milestone, MilestoneStatus
@@ -521,12 +521,12 @@ class PublicDocument:
 def public_documents(project_id: int) -> tuple[tuple[PublicDocument, ...], tuple[Redacted, ...]]:
     """Return the project's public documents, newest first, and notices for those withheld.
 
-    A document reaches the public when it is live, meant for the public and
-    not confidential, and neither its contract, its amendment nor the KPI it
-    is evidence for is withheld (confidential, or the contract deleted): a
-    record made confidential after its documents were published takes them
-    along. Documents not meant for the public (internal ones) are left out
-    without a notice. One statement.
+    Whether a document reaches the public is ``disclosure.public_document()``,
+    the rule the download and the exports follow too: live, meant for the
+    public, not confidential, and nothing it hangs on (contract, amendment,
+    the KPI it is evidence for and that KPI's contract) withheld. Documents
+    not meant for the public (internal ones) are left out without a notice;
+    the others withheld get one, with the reason. One statement.
     """
     contract, amendment = aliased(Contract), aliased(Amendment)
     rows = db.session.execute(
@@ -548,6 +548,8 @@ def public_documents(project_id: int) -> tuple[tuple[PublicDocument, ...], tuple
             amendment.confidential_reason.label("amendment_reason"),
             Kpi.confidential.label("kpi_confidential"),
             Kpi.confidential_reason.label("kpi_reason"),
+            # The one rule decides; the columns above only say why.
+            public_document().label("shown"),
         )
         .outerjoin(contract, contract.id == Document.contract_id)
         .outerjoin(amendment, amendment.id == Document.amendment_id)
@@ -562,9 +564,8 @@ def public_documents(project_id: int) -> tuple[tuple[PublicDocument, ...], tuple
     ).all()
     shown, hidden = [], []
     for row in rows:
-        reason = _document_withheld(row)
-        if reason is not None:
-            hidden.append(reason)
+        if not row.shown:
+            hidden.append(_document_withheld(row))
             continue
         shown.append(
             PublicDocument(
@@ -581,7 +582,7 @@ def public_documents(project_id: int) -> tuple[tuple[PublicDocument, ...], tuple
     return tuple(shown), tuple(notices(hidden, "document", "documents"))
 
 
-def _document_withheld(row) -> str | None:
+def _document_withheld(row) -> str:
     if row.contract_deleted:
         return WITHDRAWN
     if row.contract_confidential:
@@ -592,7 +593,7 @@ def _document_withheld(row) -> str | None:
         return f"its KPI is confidential ({row.kpi_reason or 'withheld'})"
     if row.confidential:
         return row.confidential_reason or "withheld"
-    return None
+    return "withheld"  # e.g. the contract of the KPI it is evidence for is withheld
 
 
 def milestone_choices(project_id: int) -> list:

@@ -337,3 +337,31 @@ def test_evidence_of_a_confidential_kpi_is_withheld(client, app, project, contra
     page = text(_page(client))
     assert "Engineer's availability report" not in page
     assert "Withheld: 1 document. Reason: its KPI is confidential (Under dispute)" in page
+
+
+def test_evidence_for_a_kpi_of_a_confidential_contract_is_withheld(
+    client, app, project, contracts, make_kpi, make_document
+):
+    # The document itself hangs on the public contract; the KPI it is evidence
+    # for belongs to the confidential one. The page follows the same rule as
+    # the download and the exports.
+    from pptracker.documents.models import Document
+    from pptracker.operations.models import KpiObservation, KpiSource
+
+    public, secret = contracts
+    kpi_id = make_kpi(secret, code="AV-9")
+    evidence = make_document("harbour-bridge", title="Tester's availability report",
+                             contract_id=public.id)  # fmt: skip
+    with app.app_context():
+        observation = KpiObservation(
+            kpi_id=kpi_id, project_id=project.id, period_start=date(2024, 1, 1),
+            period_end=date(2024, 1, 31), value=D("99.5"), met=True, source=KpiSource.OPERATOR,
+        )  # fmt: skip
+        db.session.add(observation)
+        db.session.flush()
+        db.session.get(Document, evidence).kpi_observation_id = observation.id
+        db.session.commit()
+    page = text(_page(client))
+    assert "Tester's availability report" not in page
+    assert "Withheld: 1 document." in page
+    assert client.get(f"/documents/{evidence}/download").status_code == 404
